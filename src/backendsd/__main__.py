@@ -1,0 +1,5 @@
+import sys
+
+from backendsd.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""The gRPC management API: servicers, the server around them and its interceptor."""

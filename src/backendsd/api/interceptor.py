@@ -1,0 +1,172 @@
+"""The server interceptor that every management RPC passes through.
+
+It authorizes the bearer token against the role the method needs, maps
+domain errors to statuses (through :func:`backendsd.api.status.status_for`),
+turns unexpected exceptions into INTERNAL without leaking their text, and
+logs one line per RPC.
+"""
+
+from __future__ import annotations
+
+import inspect
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import grpc
+import structlog
+
+from backendsd.api.status import status_for
+from backendsd.auth.authenticator import Authenticator
+from backendsd.auth.tokens import Role
+from backendsd.errors import BackendsdError
+
+logger = structlog.get_logger(__name__)
+
+# Services that answer without a token: standard infrastructure that clients
+# and load balancers call before they have one.
+PUBLIC_SERVICE_PREFIXES = (
+    "/grpc.health.v1.Health/",
+    "/grpc.reflection.v1alpha.ServerReflection/",
+    "/grpc.reflection.v1.ServerReflection/",
+)
+
+Behavior = Callable[..., Any]
+
+
+class ManagementInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]  # grpc.aio ships no type hints
+    """Authorizes, maps errors and logs every RPC of the management listener.
+
+    ``required_roles`` maps full method names (``/package.Service/Method``)
+    to the role they need; a method that is neither listed nor public needs
+    admin, so a servicer that forgets to declare a method fails closed.
+    """
+
+    def __init__(self, *, authenticator: Authenticator, required_roles: Mapping[str, Role]) -> None:
+        self._authenticator = authenticator
+        self._required_roles = dict(required_roles)
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler | None]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler | None:
+        handler = await continuation(handler_call_details)
+        if handler is None:
+            return None
+
+        method: str = handler_call_details.method
+        public = method.startswith(PUBLIC_SERVICE_PREFIXES)
+        call = _Call(
+            method=method,
+            required_role=None if public else self._required_roles.get(method, Role.ADMIN),
+            authenticator=self._authenticator,
+        )
+        return _wrap_handler(handler, call)
+
+
+class _Call:
+    """What the interceptor knows about one method, and the steps around its behavior."""
+
+    def __init__(self, *, method: str, required_role: Role | None, authenticator: Authenticator) -> None:
+        self.method = method
+        self.required_role = required_role
+        self._authenticator = authenticator
+
+    async def authorize(self, context: grpc.aio.ServicerContext) -> None:
+        if self.required_role is None:
+            return
+        metadata = dict(context.invocation_metadata() or ())
+        await self._authenticator.authorize(metadata.get("authorization"), self.required_role)
+
+    def log(self, context: grpc.aio.ServicerContext, code: grpc.StatusCode, started: float) -> None:
+        # Public infrastructure calls (health probes every few seconds) would
+        # drown the log at info level.
+        log = logger.debug if self.required_role is None else logger.info
+        log(
+            "rpc_finished",
+            method=self.method,
+            code=code.name,
+            duration_ms=round((time.perf_counter() - started) * 1000, 3),
+            peer=context.peer(),
+        )
+
+
+async def _run_guarded(call: _Call, context: grpc.aio.ServicerContext, body: Callable[[], Awaitable[Any]]) -> Any:
+    """Authorize, run ``body``, turn errors into statuses and log the outcome."""
+    started = time.perf_counter()
+    code = grpc.StatusCode.OK
+    with structlog.contextvars.bound_contextvars(rpc_method=call.method):
+        try:
+            await call.authorize(context)
+            return await body()
+        except BackendsdError as error:
+            status = status_for(error)
+            code = status.code
+            await context.abort(status.code, status.details, status.trailing_metadata)
+        except grpc.aio.AbortError:
+            code = _code_of(context, default=grpc.StatusCode.UNKNOWN)
+            raise
+        except Exception:
+            code = grpc.StatusCode.INTERNAL
+            logger.exception("rpc_failed", method=call.method, peer=context.peer())
+            await context.abort(grpc.StatusCode.INTERNAL, "internal error; the daemon log has the details")
+        finally:
+            call.log(context, code, started)
+
+
+def _code_of(context: grpc.aio.ServicerContext, default: grpc.StatusCode) -> grpc.StatusCode:
+    code = context.code()
+    return code if isinstance(code, grpc.StatusCode) else default
+
+
+def _wrap_handler(handler: grpc.RpcMethodHandler, call: _Call) -> grpc.RpcMethodHandler:
+    if handler.unary_unary is not None:
+        return grpc.unary_unary_rpc_method_handler(
+            _wrap_unary_response(handler.unary_unary, call),
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )
+    if handler.stream_unary is not None:
+        return grpc.stream_unary_rpc_method_handler(
+            _wrap_unary_response(handler.stream_unary, call),
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )
+    if handler.unary_stream is not None:
+        return grpc.unary_stream_rpc_method_handler(
+            _wrap_streaming_response(handler.unary_stream, call),
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )
+    return grpc.stream_stream_rpc_method_handler(
+        _wrap_streaming_response(handler.stream_stream, call),
+        request_deserializer=handler.request_deserializer,
+        response_serializer=handler.response_serializer,
+    )
+
+
+def _wrap_unary_response(behavior: Behavior, call: _Call) -> Behavior:
+    async def wrapper(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        return await _run_guarded(call, context, lambda: behavior(request, context))
+
+    return wrapper
+
+
+def _wrap_streaming_response(behavior: Behavior, call: _Call) -> Behavior:
+    """Wrap a response-streaming behavior, written as an async generator or with context.write."""
+
+    async def wrapper(request: Any, context: grpc.aio.ServicerContext) -> None:
+        # Responses are written from inside the guarded body, so an error
+        # raised between two responses is mapped like any other.
+        async def stream_all() -> None:
+            result = behavior(request, context)
+            if inspect.isasyncgen(result):
+                async for response in result:
+                    await context.write(response)
+            else:
+                await result
+
+        await _run_guarded(call, context, stream_all)
+
+    return wrapper

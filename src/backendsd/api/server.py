@@ -1,0 +1,58 @@
+"""The management listener: a grpc.aio server with health checking and reflection."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from backendsd.api.backends import BackendsServicer
+from backendsd.api.backends import SERVICE_NAME as BACKENDS_SERVICE
+from backendsd.api.backends import required_roles as backends_roles
+from backendsd.api.interceptor import ManagementInterceptor
+from backendsd.auth.authenticator import Authenticator
+from backendsd.auth.tokens import Role
+from backendsd.backends.service import BackendService
+from backendsd.config import ListenAddress
+from backendsd.pki.server_identity import ServerIdentity
+from backendsd.proto.backendsd.v1 import backends_pb2_grpc
+
+MANAGEMENT_SERVICES = (BACKENDS_SERVICE,)
+
+
+class ManagementServer:
+    """The management API's gRPC server and its health status."""
+
+    def __init__(self, *, backends: BackendService, authenticator: Authenticator) -> None:
+        roles: Mapping[str, Role] = backends_roles()
+        self._server = grpc.aio.server(
+            interceptors=[ManagementInterceptor(authenticator=authenticator, required_roles=roles)]
+        )
+        self._health = health.aio.HealthServicer()
+
+        backends_pb2_grpc.add_BackendsServicer_to_server(BackendsServicer(backends=backends), self._server)
+        health_pb2_grpc.add_HealthServicer_to_server(self._health, self._server)
+        reflection.enable_server_reflection(
+            [*MANAGEMENT_SERVICES, health.SERVICE_NAME, reflection.SERVICE_NAME], self._server
+        )
+
+    def bind(self, address: ListenAddress, identity: ServerIdentity | None) -> ListenAddress:
+        """Listen on ``address``, with TLS unless ``identity`` is None; return the bound address."""
+        if identity is None:
+            port = self._server.add_insecure_port(str(address))
+        else:
+            credentials = grpc.ssl_server_credentials([(identity.private_key_pem, identity.certificate_pem)])
+            port = self._server.add_secure_port(str(address), credentials)
+        return address.with_port(port)
+
+    async def start(self) -> None:
+        await self._server.start()
+        for service in ("", *MANAGEMENT_SERVICES):
+            await self._health.set(service, health_pb2.HealthCheckResponse.SERVING)
+
+    async def stop(self, grace: float) -> None:
+        """Report NOT_SERVING, refuse new RPCs, and give running ones ``grace`` seconds."""
+        await self._health.enter_graceful_shutdown()
+        await self._server.stop(grace)

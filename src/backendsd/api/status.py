@@ -1,0 +1,66 @@
+"""The one mapping from domain errors to gRPC statuses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import grpc
+from google.protobuf import any_pb2
+from google.rpc import error_details_pb2, status_pb2
+from grpc_status import rpc_status
+
+from backendsd.errors import (
+    AlreadyExistsError,
+    BackendsdError,
+    FailedPreconditionError,
+    InvalidArgumentError,
+    NotFoundError,
+    PermissionDeniedError,
+    UnauthenticatedError,
+)
+
+_CODES: tuple[tuple[type[BackendsdError], grpc.StatusCode], ...] = (
+    (InvalidArgumentError, grpc.StatusCode.INVALID_ARGUMENT),
+    (NotFoundError, grpc.StatusCode.NOT_FOUND),
+    (AlreadyExistsError, grpc.StatusCode.ALREADY_EXISTS),
+    (FailedPreconditionError, grpc.StatusCode.FAILED_PRECONDITION),
+    (UnauthenticatedError, grpc.StatusCode.UNAUTHENTICATED),
+    (PermissionDeniedError, grpc.StatusCode.PERMISSION_DENIED),
+)
+
+
+@dataclass(frozen=True)
+class RpcStatus:
+    code: grpc.StatusCode
+    details: str
+    trailing_metadata: tuple[tuple[str, str | bytes], ...] = ()
+
+
+def status_for(error: BackendsdError) -> RpcStatus:
+    """Return the status that reports ``error`` to a gRPC client.
+
+    Invalid arguments also carry a ``google.rpc.BadRequest`` detail with one
+    field violation per rejected field, in the ``grpc-status-details-bin``
+    trailer that grpcurl and the gRPC status libraries decode.
+    """
+    code = _code_for(error)
+    if not isinstance(error, InvalidArgumentError):
+        return RpcStatus(code, error.message)
+
+    bad_request = error_details_pb2.BadRequest(
+        field_violations=[
+            error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description)
+            for v in error.violations
+        ]
+    )
+    detail = any_pb2.Any()
+    detail.Pack(bad_request)
+    status = rpc_status.to_status(status_pb2.Status(code=code.value[0], message=error.message, details=[detail]))
+    return RpcStatus(status.code, status.details, tuple(status.trailing_metadata))
+
+
+def _code_for(error: BackendsdError) -> grpc.StatusCode:
+    for error_type, code in _CODES:
+        if isinstance(error, error_type):
+            return code
+    return grpc.StatusCode.UNKNOWN

@@ -1,0 +1,1 @@
+"""Backends: hosts whose manager runs computations in a Trusted Execution Environment."""

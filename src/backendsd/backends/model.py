@@ -1,0 +1,58 @@
+"""The backend record and the queries over it."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Backend:
+    """A registered backend as stored; times are microseconds since the epoch."""
+
+    id: str
+    name: str
+    description: str
+    address: str
+    created_at: int
+    updated_at: int
+
+
+@dataclass(frozen=True)
+class BackendChanges:
+    """Validated, normalized new values for the editable fields; None keeps a field."""
+
+    name: str | None = None
+    description: str | None = None
+    address: str | None = None
+
+    def as_columns(self) -> dict[str, str]:
+        """Return the changed fields by column name."""
+        columns = {"name": self.name, "description": self.description, "address": self.address}
+        return {column: value for column, value in columns.items() if value is not None}
+
+
+class BackendOrder(enum.Enum):
+    CREATED_AT = "created_at"
+    NAME = "name"
+
+
+@dataclass(frozen=True)
+class BackendQuery:
+    """A validated ListBackends request."""
+
+    offset: int
+    limit: int
+    name_contains: str = ""
+    address: str = ""
+    order_by: BackendOrder = BackendOrder.CREATED_AT
+    descending: bool = False
+
+
+@dataclass(frozen=True)
+class BackendPage:
+    """One page of a listing, with the query that produced it."""
+
+    backends: list[Backend]
+    total: int
+    query: BackendQuery

@@ -1,0 +1,157 @@
+"""Backend management: the one code path that every API door calls."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection
+
+import structlog
+
+from backendsd.backends.model import Backend, BackendChanges, BackendOrder, BackendPage, BackendQuery
+from backendsd.clock import now_us
+from backendsd.errors import FieldViolation, InvalidArgumentError
+from backendsd.store.protocols import BackendStore
+from backendsd.validation import check_address, check_text, check_uuid, shorten
+
+logger = structlog.get_logger(__name__)
+
+MAX_NAME_LENGTH = 255
+MAX_DESCRIPTION_LENGTH = 1024
+DEFAULT_PAGE_SIZE = 10
+MAX_PAGE_SIZE = 100
+UPDATABLE_FIELDS = ("name", "description", "address")
+
+
+class BackendService:
+    def __init__(self, *, store: BackendStore) -> None:
+        self._store = store
+
+    async def create(self, *, name: str, description: str, address: str) -> Backend:
+        violations: list[FieldViolation] = []
+        name = _check_name(name, violations)
+        description = _check_description(description, violations)
+        address = check_address("address", address, violations)
+        _raise_if_any(violations)
+
+        now = now_us()
+        backend = await self._store.create(
+            Backend(
+                id=str(uuid.uuid4()),
+                name=name,
+                description=description,
+                address=address,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        logger.info("backend_created", backend_id=backend.id, address=backend.address)
+        return backend
+
+    async def get(self, backend_id: str) -> Backend:
+        return await self._store.get(_check_backend_id(backend_id))
+
+    async def list(
+        self,
+        *,
+        offset: int = 0,
+        limit: int = 0,
+        name: str = "",
+        address: str = "",
+        order_by: str = "",
+        descending: bool = False,
+    ) -> BackendPage:
+        query = _build_query(offset, limit, name, address, order_by, descending)
+        return await self._store.list(query)
+
+    async def update(
+        self,
+        backend_id: str,
+        *,
+        name: str,
+        description: str,
+        address: str,
+        update_mask: Collection[str] = (),
+    ) -> Backend:
+        """Replace all editable fields, or only those named in ``update_mask``."""
+        violations: list[FieldViolation] = []
+        backend_id = check_uuid("id", backend_id, violations)
+        fields = _check_update_mask(update_mask, violations)
+        changes = BackendChanges(
+            name=_check_name(name, violations) if "name" in fields else None,
+            description=_check_description(description, violations) if "description" in fields else None,
+            address=check_address("address", address, violations) if "address" in fields else None,
+        )
+        _raise_if_any(violations)
+
+        backend = await self._store.update(backend_id, changes, updated_at=now_us())
+        logger.info("backend_updated", backend_id=backend.id, fields=sorted(fields))
+        return backend
+
+    async def delete(self, backend_id: str) -> None:
+        backend_id = _check_backend_id(backend_id)
+        await self._store.delete(backend_id)
+        logger.info("backend_deleted", backend_id=backend_id)
+
+
+def _check_backend_id(backend_id: str) -> str:
+    violations: list[FieldViolation] = []
+    canonical = check_uuid("id", backend_id, violations)
+    _raise_if_any(violations)
+    return canonical
+
+
+def _check_name(name: str, violations: list[FieldViolation]) -> str:
+    return check_text("name", name, violations, min_length=1, max_length=MAX_NAME_LENGTH)
+
+
+def _check_description(description: str, violations: list[FieldViolation]) -> str:
+    return check_text(
+        "description", description, violations, min_length=0, max_length=MAX_DESCRIPTION_LENGTH, allow_line_breaks=True
+    )
+
+
+def _check_update_mask(paths: Collection[str], violations: list[FieldViolation]) -> set[str]:
+    if not paths:
+        return set(UPDATABLE_FIELDS)
+    unknown = [path for path in paths if path not in UPDATABLE_FIELDS]
+    for path in unknown:
+        violations.append(
+            FieldViolation(
+                "update_mask",
+                f"update_mask: {shorten(path)} is not an updatable field; use {', '.join(UPDATABLE_FIELDS)}",
+            )
+        )
+    return set(paths) - set(unknown)
+
+
+def _build_query(offset: int, limit: int, name: str, address: str, order_by: str, descending: bool) -> BackendQuery:
+    violations: list[FieldViolation] = []
+    if offset < 0:
+        violations.append(FieldViolation("offset", f"offset: {offset} is negative; use 0 or more"))
+    if limit < 0 or limit > MAX_PAGE_SIZE:
+        violations.append(FieldViolation("limit", f"limit: {limit} is out of range; use 1 to {MAX_PAGE_SIZE}, or 0 for {DEFAULT_PAGE_SIZE}"))
+
+    order = BackendOrder.CREATED_AT
+    if order_by:
+        try:
+            order = BackendOrder(order_by)
+        except ValueError:
+            choices = ", ".join(o.value for o in BackendOrder)
+            violations.append(FieldViolation("order_by", f"order_by: {shorten(order_by)} is not supported; use one of {choices}"))
+
+    normalized_address = check_address("address", address, violations) if address else ""
+    _raise_if_any(violations)
+
+    return BackendQuery(
+        offset=offset,
+        limit=limit or DEFAULT_PAGE_SIZE,
+        name_contains=name.strip(),
+        address=normalized_address,
+        order_by=order,
+        descending=descending,
+    )
+
+
+def _raise_if_any(violations: list[FieldViolation]) -> None:
+    if violations:
+        raise InvalidArgumentError(violations)

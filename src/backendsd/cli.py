@@ -1,0 +1,226 @@
+"""The ``backendsd`` command: ``serve`` runs the daemon, ``token`` manages API tokens.
+
+Every flag can also come from an environment variable ``BACKENDSD_<FLAG>``
+(``--data-dir`` from ``BACKENDSD_DATA_DIR``); a flag on the command line wins.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from backendsd import __version__
+from backendsd.auth.service import TokenService
+from backendsd.auth.tokens import Role
+from backendsd.clock import datetime_from_us
+from backendsd.config import ListenAddress, ServeConfig
+from backendsd.errors import BackendsdError
+from backendsd.log import LOG_FORMATS, LOG_LEVELS, configure_logging
+from backendsd.store.database import Database
+from backendsd.store.tokens import SqliteTokenStore
+
+ENV_PREFIX = "BACKENDSD_"
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    # Everything backendsd writes (database, WAL, keys, tokens) is for its
+    # owner only; the few public files (CA and server certificates) are
+    # made readable explicitly.
+    os.umask(0o077)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except BackendsdError as error:
+        print(f"backendsd: {error.message}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="backendsd",
+        description="Control plane for confidential-computing backends.",
+        epilog=f"Every flag also reads the environment variable {ENV_PREFIX}<FLAG>, "
+        "for example BACKENDSD_DATA_DIR for --data-dir.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    _add_serve_command(commands)
+    _add_token_commands(commands)
+    return parser
+
+
+def _env(flag: str, default: Any) -> Any:
+    """Return the environment fallback for ``--flag``, or ``default``."""
+    return os.environ.get(ENV_PREFIX + flag.upper().replace("-", "_"), default)
+
+
+def _env_flag(flag: str) -> bool:
+    return str(_env(flag, "")).strip().lower() in TRUE_WORDS
+
+
+def _env_list(flag: str) -> list[str]:
+    return [item.strip() for item in str(_env(flag, "")).split(",") if item.strip()]
+
+
+def _listen_address(text: str) -> ListenAddress:
+    try:
+        return ListenAddress.parse(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from error
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid number of seconds {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"invalid number of seconds {text!r}: must be 0 or more")
+    return value
+
+
+def _add_data_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=_env("data-dir", "data"),
+        help="directory of the database, PKI files and admin token (default: %(default)s)",
+    )
+
+
+def _add_serve_command(commands: Any) -> None:
+    serve = commands.add_parser("serve", help="run the daemon", description="Run the backendsd daemon.")
+    _add_data_dir(serve)
+    serve.add_argument(
+        "--api-addr",
+        type=_listen_address,
+        default=_env("api-addr", "127.0.0.1:7000"),
+        help="host:port of the gRPC management API; port 0 picks a free port (default: %(default)s)",
+    )
+    serve.add_argument(
+        "--api-insecure",
+        action="store_true",
+        default=_env_flag("api-insecure"),
+        help="serve the management API without TLS (a warning is logged unless the address is loopback)",
+    )
+    serve.add_argument(
+        "--server-san",
+        action="append",
+        default=_env_list("server-san"),
+        metavar="NAME",
+        help="extra DNS name or IP address for the server certificate; repeatable "
+        "(environment: comma-separated). localhost, 127.0.0.1, ::1 and the host name are always included",
+    )
+    serve.add_argument(
+        "--log-level", choices=LOG_LEVELS, default=_env("log-level", "info"), help="lowest level logged (default: %(default)s)"
+    )
+    serve.add_argument(
+        "--log-format",
+        choices=LOG_FORMATS,
+        default=_env("log-format", "json"),
+        help="json: one JSON object per line; console: for people (default: %(default)s)",
+    )
+    serve.add_argument(
+        "--shutdown-grace",
+        type=_positive_seconds,
+        default=_env("shutdown-grace", "10"),
+        metavar="SECONDS",
+        help="seconds that running RPCs get to finish after SIGTERM or SIGINT (default: %(default)s)",
+    )
+    serve.set_defaults(handler=_run_serve)
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    from backendsd.daemon import serve  # grpc is imported only by commands that need it
+
+    config = ServeConfig(
+        data_dir=args.data_dir,
+        api_addr=args.api_addr,
+        api_insecure=args.api_insecure,
+        server_sans=tuple(args.server_san),
+        log_level=args.log_level,
+        log_format=args.log_format,
+        shutdown_grace=args.shutdown_grace,
+    )
+    configure_logging(config.log_level, config.log_format)
+    asyncio.run(serve(config))
+    return 0
+
+
+def _add_token_commands(commands: Any) -> None:
+    token = commands.add_parser(
+        "token",
+        help="manage API tokens",
+        description="Manage the bearer tokens of the management API, whether the daemon runs or not.",
+    )
+    actions = token.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    create = actions.add_parser("create", help="create a token and print it once on standard output")
+    _add_data_dir(create)
+    create.add_argument("--name", required=True, help="unique name of the token, for listing and revoking")
+    create.add_argument(
+        "--role",
+        choices=[role.value for role in Role],
+        default=Role.VIEWER.value,
+        help="admin: every call; viewer: read-only calls (default: %(default)s)",
+    )
+    create.set_defaults(handler=_with_token_service(_create_token))
+
+    listing = actions.add_parser("list", help="list tokens (never their secrets)")
+    _add_data_dir(listing)
+    listing.set_defaults(handler=_with_token_service(_list_tokens))
+
+    revoke = actions.add_parser("revoke", help="revoke the active token with this name")
+    _add_data_dir(revoke)
+    revoke.add_argument("name", help="name of the token")
+    revoke.set_defaults(handler=_with_token_service(_revoke_token))
+
+
+TokenAction = Callable[[TokenService, argparse.Namespace], Any]
+
+
+def _with_token_service(action: TokenAction) -> Callable[[argparse.Namespace], int]:
+    """Run ``action`` against the database in ``--data-dir``; it may run beside the daemon."""
+
+    def handler(args: argparse.Namespace) -> int:
+        configure_logging("warning")
+
+        async def run() -> None:
+            database = await Database.open(ServeConfig(data_dir=args.data_dir).database_path)
+            try:
+                await action(TokenService(store=SqliteTokenStore(database)), args)
+            finally:
+                await database.close()
+
+        asyncio.run(run())
+        return 0
+
+    return handler
+
+
+async def _create_token(tokens: TokenService, args: argparse.Namespace) -> None:
+    issued = await tokens.create(name=args.name, role=Role(args.role))
+    print(issued.secret)
+
+
+async def _list_tokens(tokens: TokenService, args: argparse.Namespace) -> None:
+    print(f"{'NAME':<24} {'ROLE':<7} {'CREATED':<20} REVOKED")
+    for token in await tokens.list():
+        created = datetime_from_us(token.created_at).strftime("%Y-%m-%dT%H:%M:%SZ")
+        revoked = datetime_from_us(token.revoked_at).strftime("%Y-%m-%dT%H:%M:%SZ") if token.revoked_at else "-"
+        print(f"{token.name:<24} {token.role.value:<7} {created:<20} {revoked}")
+
+
+async def _revoke_token(tokens: TokenService, args: argparse.Namespace) -> None:
+    token = await tokens.revoke(args.name)
+    print(f"revoked token {token.name!r} ({token.role.value})", file=sys.stderr)

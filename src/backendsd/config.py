@@ -1,0 +1,86 @@
+"""Daemon configuration: what ``backendsd serve`` runs with."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class ListenAddress:
+    """A host and TCP port to listen on; port 0 asks the kernel for a free one."""
+
+    host: str
+    port: int
+
+    @classmethod
+    def parse(cls, text: str) -> ListenAddress:
+        """Parse ``host:port`` or ``[v6-address]:port``; raise ValueError if malformed."""
+        host, separator, port_text = text.rpartition(":")
+        if not separator or not host:
+            raise ValueError(f"invalid listen address {text!r}: expected host:port")
+
+        if host.startswith("[") and host.endswith("]"):
+            host = host[1:-1]
+        elif ":" in host:
+            raise ValueError(f"invalid listen address {text!r}: put an IPv6 address in brackets, as [::1]:7000")
+
+        if not port_text.isdigit() or not 0 <= int(port_text) <= 65535:
+            raise ValueError(f"invalid listen address {text!r}: port must be a number from 0 to 65535")
+        return cls(host=host, port=int(port_text))
+
+    @property
+    def is_loopback(self) -> bool:
+        if self.host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(self.host).is_loopback
+        except ValueError:
+            return False
+
+    def with_port(self, port: int) -> ListenAddress:
+        return ListenAddress(host=self.host, port=port)
+
+    def __str__(self) -> str:
+        if ":" in self.host:
+            return f"[{self.host}]:{self.port}"
+        return f"{self.host}:{self.port}"
+
+
+@dataclass(frozen=True)
+class ServeConfig:
+    """Settings of one daemon process; the CLI documents each flag."""
+
+    data_dir: Path = Path("data")
+    """Directory for the database, the PKI material and the first admin token."""
+
+    api_addr: ListenAddress = ListenAddress("127.0.0.1", 7000)
+    """Listener of the gRPC management API."""
+
+    api_insecure: bool = False
+    """Serve the management API in plaintext instead of TLS."""
+
+    server_sans: tuple[str, ...] = field(default_factory=tuple)
+    """Extra DNS names or IP addresses for the daemon's server certificate."""
+
+    log_level: str = "info"
+    """Lowest level that is logged: debug, info, warning or error."""
+
+    log_format: str = "json"
+    """``json`` (one object per line) or ``console`` (for people)."""
+
+    shutdown_grace: float = 10.0
+    """Seconds that running RPCs get to finish after SIGTERM or SIGINT."""
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "backendsd.db"
+
+    @property
+    def pki_dir(self) -> Path:
+        return self.data_dir / "pki"
+
+    @property
+    def admin_token_path(self) -> Path:
+        return self.data_dir / "admin.token"

@@ -1,0 +1,1 @@
+"""The daemon's certificate authority and its own TLS identity."""

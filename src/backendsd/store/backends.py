@@ -1,0 +1,119 @@
+"""Backends in SQLite."""
+
+from __future__ import annotations
+
+import aiosqlite
+
+from backendsd.backends.model import Backend, BackendChanges, BackendOrder, BackendPage, BackendQuery
+from backendsd.errors import AlreadyExistsError, NotFoundError
+from backendsd.store.database import Database, Row
+
+_COLUMNS = "id, name, description, address, created_at, updated_at"
+
+# Keys are fixed strings, never caller input, because they are put into SQL.
+_ORDER_COLUMNS = {
+    BackendOrder.CREATED_AT: "created_at",
+    BackendOrder.NAME: "name_folded",
+}
+
+
+class SqliteBackendStore:
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    async def create(self, backend: Backend) -> Backend:
+        async with self._database.transaction() as connection:
+            await _check_address_free(connection, backend.address, own_id=None)
+            await connection.execute(
+                f"INSERT INTO backends ({_COLUMNS}, name_folded) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    backend.id,
+                    backend.name,
+                    backend.description,
+                    backend.address,
+                    backend.created_at,
+                    backend.updated_at,
+                    backend.name.casefold(),
+                ),
+            )
+        return backend
+
+    async def get(self, backend_id: str) -> Backend:
+        row = await self._database.fetch_one(f"SELECT {_COLUMNS} FROM backends WHERE id = ?", (backend_id,))
+        if row is None:
+            raise NotFoundError("backend", backend_id)
+        return _backend_from_row(row)
+
+    async def list(self, query: BackendQuery) -> BackendPage:
+        conditions: list[str] = []
+        parameters: list[object] = []
+        if query.name_contains:
+            conditions.append("instr(name_folded, ?) > 0")
+            parameters.append(query.name_contains.casefold())
+        if query.address:
+            conditions.append("address = ?")
+            parameters.append(query.address)
+        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+
+        direction = "DESC" if query.descending else "ASC"
+        order = f"{_ORDER_COLUMNS[query.order_by]} {direction}, id {direction}"
+
+        # The window count comes from the same snapshot as the page, so total
+        # and rows agree even while writers run. A page past the end has no
+        # row to carry it, and only then is a separate count needed.
+        rows = await self._database.fetch_all(
+            f"SELECT {_COLUMNS}, count(*) OVER () AS total FROM backends {where} "
+            f"ORDER BY {order} LIMIT ? OFFSET ?",
+            [*parameters, query.limit, query.offset],
+        )
+        if rows:
+            total = int(rows[0]["total"])
+        else:
+            count_row = await self._database.fetch_one(f"SELECT count(*) FROM backends {where}", parameters)
+            total = int(count_row[0]) if count_row else 0
+        return BackendPage(backends=[_backend_from_row(row) for row in rows], total=total, query=query)
+
+    async def update(self, backend_id: str, changes: BackendChanges, updated_at: int) -> Backend:
+        columns = changes.as_columns()
+        if "name" in columns:
+            columns["name_folded"] = columns["name"].casefold()
+        # Column names come from BackendChanges, never from the caller.
+        assignments = ", ".join(f"{column} = ?" for column in [*columns, "updated_at"])
+
+        async with self._database.transaction() as connection:
+            if changes.address is not None:
+                await _check_address_free(connection, changes.address, own_id=backend_id)
+            async with connection.execute(
+                f"UPDATE backends SET {assignments} WHERE id = ? RETURNING {_COLUMNS}",
+                (*columns.values(), updated_at, backend_id),
+            ) as cursor:
+                row = await cursor.fetchone()
+            if row is None:
+                raise NotFoundError("backend", backend_id)
+        return _backend_from_row(row)
+
+    async def delete(self, backend_id: str) -> None:
+        async with self._database.transaction() as connection:
+            cursor = await connection.execute("DELETE FROM backends WHERE id = ?", (backend_id,))
+            if cursor.rowcount == 0:
+                raise NotFoundError("backend", backend_id)
+
+
+async def _check_address_free(connection: aiosqlite.Connection, address: str, own_id: str | None) -> None:
+    async with connection.execute("SELECT id FROM backends WHERE address = ?", (address,)) as cursor:
+        row = await cursor.fetchone()
+    if row is not None and row[0] != own_id:
+        raise AlreadyExistsError(
+            f"address {address!r} is already used by backend {row[0]}", existing_id=str(row[0])
+        )
+
+
+def _backend_from_row(row: Row) -> Backend:
+    return Backend(
+        id=row["id"],
+        name=row["name"],
+        description=row["description"],
+        address=row["address"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )

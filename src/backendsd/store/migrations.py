@@ -1,0 +1,53 @@
+"""Schema migrations, applied in order by version number.
+
+A migration, once released, never changes: a schema change is a new entry at
+the end. The database's ``PRAGMA user_version`` records the last one applied.
+Times are stored as INTEGER microseconds since the Unix epoch, UTC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    description: str
+    statements: tuple[str, ...]
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        version=1,
+        description="backends and API tokens",
+        statements=(
+            """
+            CREATE TABLE backends (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                -- name.casefold(), for case-insensitive search and ordering
+                name_folded TEXT NOT NULL,
+                description TEXT NOT NULL,
+                address TEXT NOT NULL UNIQUE,
+                created_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL
+            ) STRICT
+            """,
+            "CREATE INDEX backends_by_created_at ON backends (created_at, id)",
+            "CREATE INDEX backends_by_name ON backends (name_folded, id)",
+            """
+            CREATE TABLE api_tokens (
+                id INTEGER PRIMARY KEY,
+                name TEXT NOT NULL,
+                role TEXT NOT NULL CHECK (role IN ('admin', 'viewer')),
+                -- SHA-256 of the token, hex; the token itself is never stored
+                token_hash TEXT NOT NULL UNIQUE,
+                created_at INTEGER NOT NULL,
+                revoked_at INTEGER
+            ) STRICT
+            """,
+            "CREATE UNIQUE INDEX api_tokens_active_name ON api_tokens (name) WHERE revoked_at IS NULL",
+        ),
+    ),
+)

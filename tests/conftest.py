@@ -1,0 +1,51 @@
+"""Fixtures: a real daemon per test, and authenticated clients for it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import grpc
+import pytest
+
+from backendsd.proto.backendsd.v1 import backends_pb2_grpc
+from tests.helpers.client import secure_channel
+from tests.helpers.daemon import DaemonProcess, run_cli, start_daemon
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def daemon(data_dir: Path) -> Iterator[DaemonProcess]:
+    process = start_daemon(data_dir)
+    yield process
+    process.kill()
+
+
+@pytest.fixture
+def viewer_token(daemon: DaemonProcess) -> str:
+    created = run_cli("token", "create", "--data-dir", str(daemon.data_dir), "--role", "viewer", "--name", "viewer")
+    return created.stdout.strip()
+
+
+@pytest.fixture
+async def admin_channel(daemon: DaemonProcess) -> AsyncIterator[grpc.aio.Channel]:
+    channel = secure_channel(daemon.api_address, daemon.ca_pem, daemon.admin_token)
+    yield channel
+    await channel.close()
+
+
+@pytest.fixture
+async def backends(admin_channel: grpc.aio.Channel) -> backends_pb2_grpc.BackendsStub:
+    """Backends client with the admin token."""
+    return backends_pb2_grpc.BackendsStub(admin_channel)
+
+
+@pytest.fixture
+async def viewer_backends(daemon: DaemonProcess, viewer_token: str) -> AsyncIterator[backends_pb2_grpc.BackendsStub]:
+    channel = secure_channel(daemon.api_address, daemon.ca_pem, viewer_token)
+    yield backends_pb2_grpc.BackendsStub(channel)
+    await channel.close()

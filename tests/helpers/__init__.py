@@ -1,0 +1,1 @@
+"""Test helpers: a real daemon in a subprocess, and clients for it."""
