@@ -9,7 +9,7 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class ListenAddress:
-    """A host and TCP port to listen on; port 0 asks the kernel for a free one."""
+    """A host and TCP port to listen on. Port 0 lets the kernel pick a free port."""
 
     host: str
     port: int

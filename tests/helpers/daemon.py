@@ -35,6 +35,8 @@ class DaemonProcess:
     data_dir: Path
     log_path: Path
     process: subprocess.Popen[bytes]
+    # Where this process's lines start in a log file shared across restarts.
+    log_offset: int = 0
     listening: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -50,9 +52,12 @@ class DaemonProcess:
         return (self.data_dir / "admin.token").read_text().strip()
 
     def log_records(self) -> list[dict[str, Any]]:
-        """Return every JSON log line the daemon wrote so far."""
+        """Return every JSON log line this daemon process wrote so far."""
         records = []
-        for line in self.log_path.read_text().splitlines():
+        with open(self.log_path, "rb") as log_file:
+            log_file.seek(self.log_offset)
+            lines = log_file.read().decode(errors="replace").splitlines()
+        for line in lines:
             try:
                 records.append(json.loads(line))
             except json.JSONDecodeError:
@@ -83,6 +88,7 @@ def start_daemon(
 ) -> DaemonProcess:
     """Start ``backendsd serve`` and wait until it logged each event in ``wait_for``."""
     log_path = log_path or data_dir.parent / f"{data_dir.name}.log"
+    log_offset = log_path.stat().st_size if log_path.exists() else 0
     arguments = backendsd_command("serve", "--data-dir", str(data_dir), "--api-addr", "127.0.0.1:0", *extra_args)
     with open(log_path, "ab") as log_file:
         process = subprocess.Popen(
@@ -92,7 +98,7 @@ def start_daemon(
             stdin=subprocess.DEVNULL,
             env={**os.environ, **(env or {})},
         )
-    daemon = DaemonProcess(data_dir=data_dir, log_path=log_path, process=process)
+    daemon = DaemonProcess(data_dir=data_dir, log_path=log_path, process=process, log_offset=log_offset)
     try:
         _wait_until_listening(daemon, wait_for)
     except BaseException:
@@ -103,9 +109,8 @@ def start_daemon(
 
 def _wait_until_listening(daemon: DaemonProcess, wait_for: Sequence[str]) -> None:
     deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
-    skip = len(daemon.log_path.read_text().splitlines()) if daemon.listening else 0
     while time.monotonic() < deadline:
-        for record in daemon.log_records()[skip:]:
+        for record in daemon.log_records():
             if record.get("event") in wait_for:
                 daemon.listening[record["event"]] = record["address"]
         if all(event in daemon.listening for event in wait_for):

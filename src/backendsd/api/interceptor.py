@@ -23,8 +23,8 @@ from backendsd.errors import BackendsdError
 
 logger = structlog.get_logger(__name__)
 
-# Services that answer without a token: standard infrastructure that clients
-# and load balancers call before they have one.
+# Services callable without a token: standard infrastructure that clients and
+# load balancers call before they have one.
 PUBLIC_SERVICE_PREFIXES = (
     "/grpc.health.v1.Health/",
     "/grpc.reflection.v1alpha.ServerReflection/",
@@ -38,8 +38,8 @@ class ManagementInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]  
     """Authorizes, maps errors and logs every RPC of the management listener.
 
     ``required_roles`` maps full method names (``/package.Service/Method``)
-    to the role they need; a method that is neither listed nor public needs
-    admin, so a servicer that forgets to declare a method fails closed.
+    to the role they need. A method that is neither listed nor public needs
+    admin, so an undeclared method fails closed.
     """
 
     def __init__(self, *, authenticator: Authenticator, required_roles: Mapping[str, Role]) -> None:
@@ -66,7 +66,7 @@ class ManagementInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]  
 
 
 class _Call:
-    """What the interceptor knows about one method, and the steps around its behavior."""
+    """Per-method state of the interceptor: the method name, its required role and the steps around it."""
 
     def __init__(self, *, method: str, required_role: Role | None, authenticator: Authenticator) -> None:
         self.method = method

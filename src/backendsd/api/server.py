@@ -32,7 +32,10 @@ class ManagementServer:
         )
         self._health = health.aio.HealthServicer()
 
-        backends_pb2_grpc.add_BackendsServicer_to_server(BackendsServicer(backends=backends), self._server)
+        # The generated *_pb2_grpc modules carry no type hints.
+        backends_pb2_grpc.add_BackendsServicer_to_server(  # type: ignore[no-untyped-call]
+            BackendsServicer(backends=backends), self._server
+        )
         health_pb2_grpc.add_HealthServicer_to_server(self._health, self._server)
         reflection.enable_server_reflection(
             [*MANAGEMENT_SERVICES, health.SERVICE_NAME, reflection.SERVICE_NAME], self._server

@@ -56,9 +56,9 @@ class TokenService:
     async def ensure_admin_token(self, path: Path) -> bool:
         """Create an admin token in ``path`` when no active admin token exists.
 
-        Returns whether a token was written. Whoever can read the data
+        Returns whether a token was written. A user who can read the data
         directory already controls the database, so writing a new token there
-        after every admin token was revoked gives nobody new power.
+        after every admin token was revoked grants no new access.
         """
         if await self._store.count_active(Role.ADMIN) > 0:
             return False

@@ -14,10 +14,11 @@ from pathlib import Path
 import structlog
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 from cryptography.x509.oid import NameOID
 
 from backendsd.files import write_private_file, write_public_file
-from backendsd.pki.keys import PrivateKey, generate_ec_key, load_private_key, private_key_to_pem
+from backendsd.pki.keys import PrivateKey, generate_ec_key, load_private_key, private_key_to_pem, public_key_bytes
 
 logger = structlog.get_logger(__name__)
 
@@ -73,7 +74,7 @@ class CertificateAuthority:
             )
         certificate = x509.load_pem_x509_certificate(certificate_path.read_bytes())
         private_key = load_private_key(key_path.read_bytes())
-        if certificate.public_key().public_numbers() != private_key.public_key().public_numbers():
+        if public_key_bytes(certificate.public_key()) != public_key_bytes(private_key.public_key()):
             raise ValueError(f"{key_path} does not belong to the certificate in {certificate_path}")
         return cls(certificate=certificate, private_key=private_key)
 
@@ -121,7 +122,7 @@ class CertificateAuthority:
         self,
         *,
         subject: x509.Name,
-        public_key: x509.CertificateIssuerPublicKeyTypes,
+        public_key: CertificatePublicKeyTypes,
         validity: datetime.timedelta,
     ) -> x509.CertificateBuilder:
         """Start an end-entity certificate signed by this CA, valid from now for ``validity``.

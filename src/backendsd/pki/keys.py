@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 
 PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
 
@@ -26,3 +27,8 @@ def load_private_key(pem: bytes) -> PrivateKey:
     if not isinstance(key, (ec.EllipticCurvePrivateKey, rsa.RSAPrivateKey)):
         raise ValueError(f"unsupported private key type {type(key).__name__}; expected ECDSA or RSA")
     return key
+
+
+def public_key_bytes(key: CertificatePublicKeyTypes) -> bytes:
+    """Return the DER SubjectPublicKeyInfo of ``key``, for comparing keys of any type."""
+    return key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)

@@ -67,7 +67,11 @@ class SubjectAlternativeNames:
             return cls(frozenset(), frozenset())
         return cls(
             frozenset(name.lower() for name in extension.get_values_for_type(x509.DNSName)),
-            frozenset(extension.get_values_for_type(x509.IPAddress)),
+            frozenset(
+                address
+                for address in extension.get_values_for_type(x509.IPAddress)
+                if isinstance(address, (ipaddress.IPv4Address, ipaddress.IPv6Address))
+            ),
         )
 
     def covers(self, other: SubjectAlternativeNames) -> bool:

@@ -27,10 +27,10 @@ Row = sqlite3.Row
 class Database:
     """One SQLite file in WAL mode, with a writer and a reader connection.
 
-    All writes go through :meth:`transaction`, which serializes them on the
-    single writer connection and runs each in ``BEGIN IMMEDIATE``, so a
-    transaction takes the write lock up front and never fails half-way on a
-    lock upgrade. Reads use a second connection and, thanks to WAL, never wait
+    Writes go through :meth:`transaction`, which serializes them on the
+    writer connection and runs each in ``BEGIN IMMEDIATE``. A transaction so
+    takes SQLite's write lock up front and cannot fail half-way with
+    SQLITE_BUSY on a lock upgrade. Reads use a second connection and, thanks to WAL, never wait
     for a writer.
     """
 

@@ -1,4 +1,4 @@
-"""What the services need from durable storage.
+"""Storage interfaces that the services depend on.
 
 The SQLite classes implement these; a PostgreSQL store for several replicas
 would implement them too, leaving the services unchanged.

@@ -27,6 +27,8 @@ class SqliteTokenStore:
                 (name, role.value, token_hash, created_at),
             ) as cursor:
                 row = await cursor.fetchone()
+        if row is None:
+            raise RuntimeError("INSERT ... RETURNING returned no row")
         return _token_from_row(row)
 
     async def find_active(self, token_hash: str) -> ApiToken | None:
