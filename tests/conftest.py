@@ -8,7 +8,7 @@ from pathlib import Path
 import grpc
 import pytest
 
-from backendsd.proto.backendsd.v1 import backends_pb2_grpc
+from backendsd.proto.backendsd.v1 import backends_pb2_grpc, certs_pb2_grpc
 from tests.helpers.client import secure_channel
 from tests.helpers.daemon import DaemonProcess, run_cli, start_daemon
 
@@ -48,4 +48,17 @@ async def backends(admin_channel: grpc.aio.Channel) -> backends_pb2_grpc.Backend
 async def viewer_backends(daemon: DaemonProcess, viewer_token: str) -> AsyncIterator[backends_pb2_grpc.BackendsStub]:
     channel = secure_channel(daemon.api_address, daemon.ca_pem, viewer_token)
     yield backends_pb2_grpc.BackendsStub(channel)
+    await channel.close()
+
+
+@pytest.fixture
+async def certs(admin_channel: grpc.aio.Channel) -> certs_pb2_grpc.CertsStub:
+    """Certs client with the admin token."""
+    return certs_pb2_grpc.CertsStub(admin_channel)
+
+
+@pytest.fixture
+async def viewer_certs(daemon: DaemonProcess, viewer_token: str) -> AsyncIterator[certs_pb2_grpc.CertsStub]:
+    channel = secure_channel(daemon.api_address, daemon.ca_pem, viewer_token)
+    yield certs_pb2_grpc.CertsStub(channel)
     await channel.close()

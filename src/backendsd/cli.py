@@ -1,4 +1,5 @@
-"""The ``backendsd`` command: ``serve`` runs the daemon, ``token`` manages API tokens.
+"""The ``backendsd`` command: ``serve`` runs the daemon, ``token`` manages API tokens,
+``certs`` creates the CA and issues client certificates offline.
 
 Every flag can also come from an environment variable ``BACKENDSD_<FLAG>``
 (``--data-dir`` from ``BACKENDSD_DATA_DIR``); a flag on the command line wins.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -21,6 +23,7 @@ from backendsd.clock import datetime_from_us
 from backendsd.config import ListenAddress, ServeConfig
 from backendsd.errors import BackendsdError
 from backendsd.log import LOG_FORMATS, LOG_LEVELS, configure_logging
+from backendsd.pki.keys import KeyType
 from backendsd.store.database import Database
 from backendsd.store.tokens import SqliteTokenStore
 
@@ -56,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_serve_command(commands)
     _add_token_commands(commands)
+    _add_certs_commands(commands)
     return parser
 
 
@@ -87,6 +91,35 @@ def _positive_seconds(text: str) -> float:
     if value < 0:
         raise argparse.ArgumentTypeError(f"invalid number of seconds {text!r}: must be 0 or more")
     return value
+
+
+def _positive_days(text: str) -> datetime.timedelta:
+    try:
+        days = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid number of days {text!r}: expected a whole number") from None
+    if days < 1:
+        raise argparse.ArgumentTypeError(f"invalid number of days {text!r}: must be 1 or more")
+    return datetime.timedelta(days=days)
+
+
+def _add_client_cert_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--client-cert-ttl",
+        type=_positive_days,
+        default=_env("client-cert-ttl", "90"),
+        metavar="DAYS",
+        help="validity of client certificates when a request gives no ttl, in days; "
+        "cut to the CA's expiry (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--client-key-type",
+        type=KeyType,
+        choices=list(KeyType),
+        default=_env("client-key-type", KeyType.ECDSA_P256.value),
+        metavar="{" + ",".join(key_type.value for key_type in KeyType) + "}",
+        help="algorithm of the client key pairs that the daemon generates (default: %(default)s)",
+    )
 
 
 def _add_data_dir(parser: argparse.ArgumentParser) -> None:
@@ -137,6 +170,7 @@ def _add_serve_command(commands: Any) -> None:
         metavar="SECONDS",
         help="seconds that running RPCs get to finish after SIGTERM or SIGINT (default: %(default)s)",
     )
+    _add_client_cert_options(serve)
     serve.set_defaults(handler=_run_serve)
 
 
@@ -151,6 +185,8 @@ def _run_serve(args: argparse.Namespace) -> int:
         log_level=args.log_level,
         log_format=args.log_format,
         shutdown_grace=args.shutdown_grace,
+        client_cert_ttl=args.client_cert_ttl,
+        client_key_type=args.client_key_type,
     )
     configure_logging(config.log_level, config.log_format)
     asyncio.run(serve(config))
@@ -224,3 +260,59 @@ async def _list_tokens(tokens: TokenService, args: argparse.Namespace) -> None:
 async def _revoke_token(tokens: TokenService, args: argparse.Namespace) -> None:
     token = await tokens.revoke(args.name)
     print(f"revoked token {token.name!r} ({token.role.value})", file=sys.stderr)
+
+
+def _add_certs_commands(commands: Any) -> None:
+    certs = commands.add_parser(
+        "certs",
+        help="manage the CA and client certificates",
+        description="Create the certificate authority and issue client certificates, whether the daemon runs or not.",
+    )
+    actions = certs.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    init = actions.add_parser("init", help="create the CA if it is missing and print the paths of its files")
+    _add_data_dir(init)
+    init.set_defaults(handler=_init_certificate_authority)
+
+    issue = actions.add_parser(
+        "issue",
+        help="issue a client certificate for a backend into a directory",
+        description="Issue a client certificate with a new key pair and write ca.pem, cert.pem and "
+        "key.pem (mode 0600) into --out.",
+    )
+    _add_data_dir(issue)
+    issue.add_argument("--backend", required=True, metavar="ID", help="UUID of the backend")
+    issue.add_argument("--out", required=True, type=Path, metavar="DIR", help="directory to write the PEM files to")
+    issue.add_argument(
+        "--ip", action="append", default=[], metavar="ADDR", help="IP address subject alternative name; repeatable"
+    )
+    issue.add_argument(
+        "--dns", action="append", default=[], metavar="NAME", help="DNS name subject alternative name; repeatable"
+    )
+    _add_client_cert_options(issue)
+    issue.set_defaults(handler=_issue_certificate)
+
+
+def _init_certificate_authority(args: argparse.Namespace) -> int:
+    from backendsd.certs.offline import init_authority  # cryptography is imported only where needed
+
+    configure_logging("warning")
+    for path in init_authority(ServeConfig(data_dir=args.data_dir).pki_dir):
+        print(path)
+    return 0
+
+
+def _issue_certificate(args: argparse.Namespace) -> int:
+    from backendsd.certs.offline import issue_to_directory
+
+    configure_logging("warning")
+    config = ServeConfig(
+        data_dir=args.data_dir, client_cert_ttl=args.client_cert_ttl, client_key_type=args.client_key_type
+    )
+    bundle, paths = asyncio.run(
+        issue_to_directory(config, backend_id=args.backend, ip_addresses=args.ip, dns_names=args.dns, out=args.out)
+    )
+    for path in paths:
+        print(path)
+    print(f"issued certificate {bundle.record.serial_number} for backend {bundle.record.backend_id}", file=sys.stderr)
+    return 0

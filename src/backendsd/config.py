@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
 import ipaddress
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from backendsd.pki.keys import KeyType
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,12 @@ class ServeConfig:
 
     shutdown_grace: float = 10.0
     """Seconds that running RPCs get to finish after SIGTERM or SIGINT."""
+
+    client_cert_ttl: datetime.timedelta = datetime.timedelta(days=90)
+    """Validity of client certificates whose request gives no ttl; default 90 days."""
+
+    client_key_type: KeyType = KeyType.ECDSA_P256
+    """Algorithm of the client key pairs that the daemon generates; default ECDSA P-256."""
 
     @property
     def database_path(self) -> Path:

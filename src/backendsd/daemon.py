@@ -12,10 +12,13 @@ from backendsd.api.server import ManagementServer
 from backendsd.auth.authenticator import Authenticator
 from backendsd.auth.service import TokenService
 from backendsd.backends.service import BackendService
+from backendsd.certs.service import CertificateService
 from backendsd.config import ServeConfig
 from backendsd.pki.authority import CertificateAuthority
+from backendsd.pki.key_encryption import KeyEncryptionKey
 from backendsd.pki.server_identity import ensure_server_identity
 from backendsd.store.backends import SqliteBackendStore
+from backendsd.store.certificates import SqliteCertificateStore
 from backendsd.store.database import Database
 from backendsd.store.tokens import SqliteTokenStore
 
@@ -41,9 +44,20 @@ class Daemon:
 
         authority = CertificateAuthority.load_or_create(config.pki_dir)
         identity = ensure_server_identity(authority, config.pki_dir, config.server_sans)
+        certificates = CertificateService(
+            store=SqliteCertificateStore(self._database),
+            authority=authority,
+            key_encryption=KeyEncryptionKey.load_or_create(config.pki_dir),
+            pki_dir=config.pki_dir,
+            default_ttl=config.client_cert_ttl,
+            key_type=config.client_key_type,
+        )
+        # A CRL left by the last run may have expired while the daemon was down.
+        await certificates.crl_pem()
 
         self._management = ManagementServer(
-            backends=BackendService(store=SqliteBackendStore(self._database)),
+            backends=BackendService(store=SqliteBackendStore(self._database), revocation_listener=certificates),
+            certificates=certificates,
             authenticator=Authenticator(store=token_store),
         )
         if config.api_insecure:

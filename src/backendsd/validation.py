@@ -97,6 +97,16 @@ def check_address(field: str, value: str, violations: list[FieldViolation]) -> s
     return text.lower().removesuffix(".")
 
 
+def check_host_name(field: str, value: str, violations: list[FieldViolation]) -> str:
+    """Normalize an RFC 1123 host name to lower case without a trailing dot; IP addresses are rejected."""
+    text = value.strip()
+    problem = _host_name_problem(text) if text else "it is empty"
+    if problem:
+        violations.append(FieldViolation(field, f"{field}: {shorten(text)} is not a valid DNS host name: {problem}"))
+        return text
+    return text.lower().removesuffix(".")
+
+
 def _host_name_problem(text: str) -> str | None:
     """Return why ``text`` is not an RFC 1123 host name, or None if it is one."""
     if not text.isascii():

@@ -11,30 +11,39 @@ from grpc_reflection.v1alpha import reflection
 from backendsd.api.backends import BackendsServicer
 from backendsd.api.backends import SERVICE_NAME as BACKENDS_SERVICE
 from backendsd.api.backends import required_roles as backends_roles
+from backendsd.api.certs import SERVICE_NAME as CERTS_SERVICE
+from backendsd.api.certs import CertsServicer
+from backendsd.api.certs import required_roles as certs_roles
 from backendsd.api.interceptor import ManagementInterceptor
 from backendsd.auth.authenticator import Authenticator
 from backendsd.auth.tokens import Role
 from backendsd.backends.service import BackendService
+from backendsd.certs.service import CertificateService
 from backendsd.config import ListenAddress
 from backendsd.pki.server_identity import ServerIdentity
-from backendsd.proto.backendsd.v1 import backends_pb2_grpc
+from backendsd.proto.backendsd.v1 import backends_pb2_grpc, certs_pb2_grpc
 
-MANAGEMENT_SERVICES = (BACKENDS_SERVICE,)
+MANAGEMENT_SERVICES = (BACKENDS_SERVICE, CERTS_SERVICE)
 
 
 class ManagementServer:
     """The management API's gRPC server and its health status."""
 
-    def __init__(self, *, backends: BackendService, authenticator: Authenticator) -> None:
-        roles: Mapping[str, Role] = backends_roles()
+    def __init__(
+        self, *, backends: BackendService, certificates: CertificateService, authenticator: Authenticator
+    ) -> None:
+        roles: Mapping[str, Role] = {**backends_roles(), **certs_roles()}
         self._server = grpc.aio.server(
             interceptors=[ManagementInterceptor(authenticator=authenticator, required_roles=roles)]
         )
         self._health = health.aio.HealthServicer()
 
-        # The generated *_pb2_grpc modules carry no type hints.
+        # The generated registration functions carry no annotations.
         backends_pb2_grpc.add_BackendsServicer_to_server(  # type: ignore[no-untyped-call]
             BackendsServicer(backends=backends), self._server
+        )
+        certs_pb2_grpc.add_CertsServicer_to_server(  # type: ignore[no-untyped-call]
+            CertsServicer(certificates=certificates), self._server
         )
         health_pb2_grpc.add_HealthServicer_to_server(self._health, self._server)
         reflection.enable_server_reflection(

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
+from typing import Protocol
 
 import structlog
 
@@ -22,9 +23,15 @@ MAX_PAGE_SIZE = 100
 UPDATABLE_FIELDS = ("name", "description", "address")
 
 
+class RevocationListener(Protocol):
+    async def certificates_revoked(self, serial_numbers: Sequence[int]) -> None:
+        """React to certificates that were revoked, for example by publishing a new CRL."""
+
+
 class BackendService:
-    def __init__(self, *, store: BackendStore) -> None:
+    def __init__(self, *, store: BackendStore, revocation_listener: RevocationListener | None = None) -> None:
         self._store = store
+        self._revocation_listener = revocation_listener
 
     async def create(self, *, name: str, description: str, address: str) -> Backend:
         violations: list[FieldViolation] = []
@@ -88,9 +95,12 @@ class BackendService:
         return backend
 
     async def delete(self, backend_id: str) -> None:
+        """Delete the backend and revoke its certificates with reason cessationOfOperation."""
         backend_id = _check_backend_id(backend_id)
-        await self._store.delete(backend_id)
-        logger.info("backend_deleted", backend_id=backend_id)
+        revoked = await self._store.delete(backend_id, deleted_at=now_us())
+        logger.info("backend_deleted", backend_id=backend_id, revoked_certificates=len(revoked))
+        if revoked and self._revocation_listener is not None:
+            await self._revocation_listener.certificates_revoked(revoked)
 
 
 def _check_backend_id(backend_id: str) -> str:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import builtins
+
 import aiosqlite
 
 from backendsd.backends.model import Backend, BackendChanges, BackendOrder, BackendPage, BackendQuery
+from backendsd.certs.model import RevocationReason
 from backendsd.errors import AlreadyExistsError, NotFoundError
 from backendsd.store.database import Database, Row
 
@@ -92,11 +95,18 @@ class SqliteBackendStore:
                 raise NotFoundError("backend", backend_id)
         return _backend_from_row(row)
 
-    async def delete(self, backend_id: str) -> None:
+    async def delete(self, backend_id: str, deleted_at: int) -> builtins.list[int]:
         async with self._database.transaction() as connection:
             cursor = await connection.execute("DELETE FROM backends WHERE id = ?", (backend_id,))
             if cursor.rowcount == 0:
                 raise NotFoundError("backend", backend_id)
+            async with connection.execute(
+                "UPDATE certificates SET revoked_at = ?, revocation_reason = ? "
+                "WHERE backend_id = ? AND revoked_at IS NULL RETURNING serial_number",
+                (deleted_at, int(RevocationReason.CESSATION_OF_OPERATION), backend_id),
+            ) as revoked:
+                rows = await revoked.fetchall()
+        return [int(row[0]) for row in rows]
 
 
 async def _check_address_free(connection: aiosqlite.Connection, address: str, own_id: str | None) -> None:

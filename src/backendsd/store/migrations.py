@@ -50,4 +50,36 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE UNIQUE INDEX api_tokens_active_name ON api_tokens (name) WHERE revoked_at IS NULL",
         ),
     ),
+    Migration(
+        version=2,
+        description="client certificates",
+        statements=(
+            # No foreign key to backends: a certificate outlives its backend,
+            # because the CRL keeps listing it after the backend is deleted.
+            """
+            CREATE TABLE certificates (
+                -- decimal, up to 20 octets, so it does not fit an INTEGER
+                serial_number TEXT PRIMARY KEY,
+                backend_id TEXT NOT NULL,
+                certificate_pem TEXT NOT NULL,
+                -- AES-GCM ciphertext of the private key; NULL when it came from a CSR
+                encrypted_private_key BLOB,
+                sha256_fingerprint TEXT NOT NULL,
+                -- JSON arrays of strings
+                ip_addresses TEXT NOT NULL,
+                dns_names TEXT NOT NULL,
+                not_before INTEGER NOT NULL,
+                not_after INTEGER NOT NULL,
+                created_at INTEGER NOT NULL,
+                replaces_serial_number TEXT,
+                revoked_at INTEGER,
+                -- RFC 5280 CRLReason code
+                revocation_reason INTEGER,
+                CHECK ((revoked_at IS NULL) = (revocation_reason IS NULL))
+            ) STRICT
+            """,
+            "CREATE INDEX certificates_by_created_at ON certificates (created_at, serial_number)",
+            "CREATE INDEX certificates_by_backend ON certificates (backend_id, created_at, serial_number)",
+        ),
+    ),
 )

@@ -6,10 +6,12 @@ would implement them too, leaving the services unchanged.
 
 from __future__ import annotations
 
+import builtins
 from typing import Protocol
 
 from backendsd.auth.tokens import ApiToken, Role
 from backendsd.backends.model import Backend, BackendChanges, BackendPage, BackendQuery
+from backendsd.certs.model import CertificatePage, CertificateQuery, CertificateRecord, RevocationReason
 
 
 class BackendStore(Protocol):
@@ -24,8 +26,13 @@ class BackendStore(Protocol):
     async def update(self, backend_id: str, changes: BackendChanges, updated_at: int) -> Backend:
         """Apply ``changes`` atomically; raise NotFoundError or AlreadyExistsError."""
 
-    async def delete(self, backend_id: str) -> None:
-        """Remove the backend and its dependent rows; raise NotFoundError."""
+    async def delete(self, backend_id: str, deleted_at: int) -> builtins.list[int]:
+        """Remove the backend and revoke its certificates in one transaction; raise NotFoundError.
+
+        The certificates are kept, revoked at ``deleted_at`` with reason
+        cessationOfOperation, so the CRL keeps listing them. Returns the
+        serial numbers that this call revoked.
+        """
 
 
 class TokenStore(Protocol):
@@ -41,3 +48,30 @@ class TokenStore(Protocol):
         """Revoke the active token called ``name``; raise NotFoundError."""
 
     async def count_active(self, role: Role) -> int: ...
+
+
+class CertificateStore(Protocol):
+    async def add(self, record: CertificateRecord) -> CertificateRecord:
+        """Insert ``record``.
+
+        Raises NotFoundError if its backend does not exist, and, for a
+        renewal, NotFoundError or FailedPreconditionError if the certificate
+        it replaces is missing or revoked. Both are checked in the insert's
+        transaction.
+        """
+
+    async def get(self, serial_number: int) -> CertificateRecord:
+        """Return the certificate; raise NotFoundError if there is none."""
+
+    async def list(self, query: CertificateQuery) -> CertificatePage: ...
+
+    async def revoke(
+        self, serial_number: int, revoked_at: int, reason: RevocationReason
+    ) -> tuple[CertificateRecord, bool]:
+        """Revoke the certificate unless it is revoked already; raise NotFoundError.
+
+        Returns the stored record and whether this call revoked it.
+        """
+
+    async def list_revoked(self, *, not_expired_at: int) -> builtins.list[CertificateRecord]:
+        """Return revoked certificates whose not_after is later than ``not_expired_at``."""

@@ -1,0 +1,1 @@
+"""Client certificates of backends: issue, renew, revoke and download them."""
