@@ -120,6 +120,17 @@ def _add_client_cert_options(parser: argparse.ArgumentParser) -> None:
         metavar="{" + ",".join(key_type.value for key_type in KeyType) + "}",
         help="algorithm of the client key pairs that the daemon generates (default: %(default)s)",
     )
+def _seconds_above_zero(text: str) -> float:
+    value = _positive_seconds(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError(f"invalid number of seconds {text!r}: must be above 0")
+    return value
+
+
+def _positive_bytes(text: str) -> int:
+    if not text.isdigit() or int(text) == 0:
+        raise argparse.ArgumentTypeError(f"invalid number of bytes {text!r}: must be a whole number above 0")
+    return int(text)
 
 
 def _add_data_dir(parser: argparse.ArgumentParser) -> None:
@@ -171,7 +182,46 @@ def _add_serve_command(commands: Any) -> None:
         help="seconds that running RPCs get to finish after SIGTERM or SIGINT (default: %(default)s)",
     )
     _add_client_cert_options(serve)
+    _add_manager_stream_flags(serve)
     serve.set_defaults(handler=_run_serve)
+
+
+def _add_manager_stream_flags(serve: argparse.ArgumentParser) -> None:
+    group = serve.add_argument_group("manager stream")
+    group.add_argument(
+        "--manager-addr",
+        type=_listen_address,
+        default=_env("manager-addr", "0.0.0.0:7001"),
+        help="host:port that managers dial, with mutual TLS (default: %(default)s)",
+    )
+    group.add_argument(
+        "--verify-peer-address",
+        action="store_true",
+        default=_env_flag("verify-peer-address"),
+        help="refuse a manager whose IP address differs from its backend's address, when that is an IP address",
+    )
+    seconds = (
+        ("keepalive-interval", "10", "seconds between HTTP/2 keepalive pings to each manager"),
+        ("keepalive-timeout", "5", "seconds a manager has to acknowledge a ping before it counts as disconnected"),
+        ("probe-interval", "30", "seconds between application-level health probes (SVMInfoReq); 0 turns them off"),
+        ("probe-timeout", "10", "seconds a probe may go unanswered before the backend counts as unresponsive"),
+        ("manager-write-timeout", "15", "seconds a write may wait for a manager to read before its session is closed"),
+    )
+    for flag, default, description in seconds:
+        group.add_argument(
+            f"--{flag}",
+            type=_positive_seconds if flag == "probe-interval" else _seconds_above_zero,
+            default=_env(flag, default),
+            metavar="SECONDS",
+            help=f"{description} (default: %(default)s)",
+        )
+    group.add_argument(
+        "--max-message-size",
+        type=_positive_bytes,
+        default=_env("max-message-size", str(4 * 1024 * 1024)),
+        metavar="BYTES",
+        help="largest message a manager may send, in bytes (default: %(default)s)",
+    )
 
 
 def _run_serve(args: argparse.Namespace) -> int:
@@ -187,6 +237,14 @@ def _run_serve(args: argparse.Namespace) -> int:
         shutdown_grace=args.shutdown_grace,
         client_cert_ttl=args.client_cert_ttl,
         client_key_type=args.client_key_type,
+        manager_addr=args.manager_addr,
+        verify_peer_address=args.verify_peer_address,
+        keepalive_interval=args.keepalive_interval,
+        keepalive_timeout=args.keepalive_timeout,
+        probe_interval=args.probe_interval,
+        probe_timeout=args.probe_timeout,
+        max_message_size=args.max_message_size,
+        manager_write_timeout=args.manager_write_timeout,
     )
     configure_logging(config.log_level, config.log_format)
     asyncio.run(serve(config))

@@ -81,6 +81,29 @@ class ServeConfig:
 
     client_key_type: KeyType = KeyType.ECDSA_P256
     """Algorithm of the client key pairs that the daemon generates; default ECDSA P-256."""
+    manager_addr: ListenAddress = ListenAddress("0.0.0.0", 7001)
+    """Listener of the manager stream (mutual TLS); 7001 is the port managers dial by default."""
+
+    verify_peer_address: bool = False
+    """Refuse a manager whose IP address differs from its backend's registered IP address."""
+
+    keepalive_interval: float = 10.0
+    """Seconds between HTTP/2 keepalive pings to each manager."""
+
+    keepalive_timeout: float = 5.0
+    """Seconds a manager has to acknowledge a ping before its connection is closed."""
+
+    probe_interval: float = 30.0
+    """Seconds between application-level health probes of each manager; 0 turns them off."""
+
+    probe_timeout: float = 10.0
+    """Seconds a probe may go unanswered before the backend is marked unresponsive."""
+
+    max_message_size: int = 4 * 1024 * 1024
+    """Largest message, in bytes, that a manager may send."""
+
+    manager_write_timeout: float = 15.0
+    """Seconds a write to a manager may wait for it to read before its session is closed."""
 
     @property
     def database_path(self) -> Path:

@@ -14,15 +14,28 @@ from backendsd.auth.service import TokenService
 from backendsd.backends.service import BackendService
 from backendsd.certs.service import CertificateService
 from backendsd.config import ServeConfig
+from backendsd.connections.history import HistoryRecorder
+from backendsd.connections.registry import ConnectionRegistry, ProbeSettings
+from backendsd.connections.router import MessageRouter
+from backendsd.connections.session import SessionLimits
+from backendsd.events import EventHub
+from backendsd.managers.authentication import PeerAuthenticator
+from backendsd.managers.server import KeepaliveSettings, ManagerServer
+from backendsd.managers.servicer import ManagerServicer
 from backendsd.pki.authority import CertificateAuthority
 from backendsd.pki.key_encryption import KeyEncryptionKey
-from backendsd.pki.server_identity import ensure_server_identity
+from backendsd.pki.server_identity import ServerIdentity, ensure_server_identity
 from backendsd.store.backends import SqliteBackendStore
 from backendsd.store.certificates import SqliteCertificateStore
 from backendsd.store.database import Database
+from backendsd.store.history import SqliteHistoryStore
 from backendsd.store.tokens import SqliteTokenStore
 
 logger = structlog.get_logger(__name__)
+
+# Manager handlers return as soon as their sessions are closed, so their
+# server needs only a short grace period on shutdown.
+MANAGER_STOP_GRACE_SECONDS = 2.0
 
 
 class Daemon:
@@ -31,35 +44,74 @@ class Daemon:
     def __init__(self, config: ServeConfig) -> None:
         self.config = config
         self._database: Database | None = None
+        self._registry: ConnectionRegistry | None = None
         self._management: ManagementServer | None = None
+        self._managers: ManagerServer | None = None
 
     async def start(self) -> None:
         config = self.config
         config.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         logger.info("daemon_starting", version=__version__, data_dir=str(config.data_dir.resolve()))
 
-        self._database = await Database.open(config.database_path)
-        token_store = SqliteTokenStore(self._database)
+        self._database = database = await Database.open(config.database_path)
+        token_store = SqliteTokenStore(database)
         await TokenService(store=token_store).ensure_admin_token(config.admin_token_path)
 
         authority = CertificateAuthority.load_or_create(config.pki_dir)
         identity = ensure_server_identity(authority, config.pki_dir, config.server_sans)
+
+        events = EventHub()
+        self._registry = registry = ConnectionRegistry(
+            history=HistoryRecorder(store=SqliteHistoryStore(database)),
+            events=events,
+            probes=ProbeSettings(interval=config.probe_interval, timeout=config.probe_timeout),
+            router=MessageRouter(),
+        )
+        registry.start()
+
+        certificate_store = SqliteCertificateStore(database)
         certificates = CertificateService(
-            store=SqliteCertificateStore(self._database),
+            store=certificate_store,
             authority=authority,
             key_encryption=KeyEncryptionKey.load_or_create(config.pki_dir),
             pki_dir=config.pki_dir,
             default_ttl=config.client_cert_ttl,
             key_type=config.client_key_type,
+            sessions=registry,
         )
         # A CRL left by the last run may have expired while the daemon was down.
         await certificates.crl_pem()
 
-        self._management = ManagementServer(
-            backends=BackendService(store=SqliteBackendStore(self._database), revocation_listener=certificates),
-            certificates=certificates,
-            authenticator=Authenticator(store=token_store),
+        backend_store = SqliteBackendStore(database)
+        backends = BackendService(
+            store=backend_store,
+            history=SqliteHistoryStore(database),
+            registry=registry,
+            events=events,
+            revocation_listener=certificates,
         )
+        await self._start_management(backends, certificates, Authenticator(store=token_store), identity)
+
+        servicer = ManagerServicer(
+            authenticator=PeerAuthenticator(
+                certificates=certificate_store,
+                backends=backend_store,
+                verify_peer_address=config.verify_peer_address,
+            ),
+            registry=registry,
+            limits=SessionLimits(write_timeout=config.manager_write_timeout),
+        )
+        await self._start_managers(servicer, identity)
+
+    async def _start_management(
+        self,
+        backends: BackendService,
+        certificates: CertificateService,
+        authenticator: Authenticator,
+        identity: ServerIdentity,
+    ) -> None:
+        config = self.config
+        self._management = ManagementServer(backends=backends, certificates=certificates, authenticator=authenticator)
         if config.api_insecure:
             bound = self._management.bind(config.api_addr, identity=None)
             if not config.api_addr.is_loopback:
@@ -69,10 +121,35 @@ class Daemon:
         await self._management.start()
         logger.info("api_listening", address=str(bound), tls=not config.api_insecure)
 
+    async def _start_managers(self, servicer: ManagerServicer, identity: ServerIdentity) -> None:
+        config = self.config
+        keepalive = KeepaliveSettings(interval=config.keepalive_interval, timeout=config.keepalive_timeout)
+        self._managers = ManagerServer(
+            servicer=servicer, keepalive=keepalive, max_message_size=config.max_message_size
+        )
+        bound = self._managers.bind(config.manager_addr, identity)
+        await self._managers.start()
+        logger.info(
+            "manager_listening",
+            address=str(bound),
+            keepalive_interval=keepalive.interval,
+            keepalive_timeout=keepalive.timeout,
+            probe_interval=config.probe_interval,
+            probe_timeout=config.probe_timeout,
+        )
+
     async def stop(self) -> None:
+        """Stop in reverse order of start: API, manager sessions, registry, database."""
         logger.info("daemon_stopping", grace_seconds=self.config.shutdown_grace)
         if self._management is not None:
             await self._management.stop(self.config.shutdown_grace)
+        if self._registry is not None:
+            # No Terminate: managers redial when the daemon is back.
+            self._registry.close_all()
+        if self._managers is not None:
+            await self._managers.stop(MANAGER_STOP_GRACE_SECONDS)
+        if self._registry is not None:
+            await self._registry.stop()
         if self._database is not None:
             await self._database.close()
         logger.info("daemon_stopped")

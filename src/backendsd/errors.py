@@ -62,6 +62,10 @@ class FailedPreconditionError(BackendsdError):
     """The resource is not in a state that allows the operation."""
 
 
+class ResourceExhaustedError(BackendsdError):
+    """A bounded resource (a queue, a session limit) is full; retrying later may succeed."""
+
+
 class UnauthenticatedError(BackendsdError):
     """The caller presented no credential or an unknown one."""
 

@@ -7,6 +7,40 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from backendsd.backends.model import Backend
 from backendsd.certs.model import CertificateRecord
 from backendsd.proto.backendsd.v1 import backends_pb2, certs_pb2
+from backendsd.connections.model import ConnectionState, ConnectionStatus, TerminationType, Transition, TransitionType
+from backendsd.events import BackendEvent, BackendEventType
+
+
+CONNECTION_STATUSES = {
+    ConnectionStatus.DISCONNECTED: backends_pb2.CONNECTION_STATUS_DISCONNECTED,
+    ConnectionStatus.CONNECTED: backends_pb2.CONNECTION_STATUS_CONNECTED,
+    ConnectionStatus.UNRESPONSIVE: backends_pb2.CONNECTION_STATUS_UNRESPONSIVE,
+}
+_STATUS_FROM_PROTO: dict[int, ConnectionStatus] = {int(value): key for key, value in CONNECTION_STATUSES.items()}
+
+_TERMINATION_TYPES: dict[int, TerminationType] = {
+    backends_pb2.TERMINATION_TYPE_CERTIFICATE_REVOCATION: TerminationType.CERTIFICATE_REVOCATION,
+    backends_pb2.TERMINATION_TYPE_USER_INITIATED: TerminationType.USER_INITIATED,
+}
+
+_TRANSITION_TYPES = {
+    TransitionType.CONNECTED: backends_pb2.TRANSITION_TYPE_CONNECTED,
+    TransitionType.DISCONNECTED: backends_pb2.TRANSITION_TYPE_DISCONNECTED,
+    TransitionType.UNRESPONSIVE: backends_pb2.TRANSITION_TYPE_UNRESPONSIVE,
+    TransitionType.SUPERSEDED: backends_pb2.TRANSITION_TYPE_SUPERSEDED,
+    TransitionType.TERMINATED: backends_pb2.TRANSITION_TYPE_TERMINATED,
+    TransitionType.REJECTED: backends_pb2.TRANSITION_TYPE_REJECTED,
+}
+
+_EVENT_TYPES = {
+    BackendEventType.CREATED: backends_pb2.BACKEND_EVENT_TYPE_CREATED,
+    BackendEventType.UPDATED: backends_pb2.BACKEND_EVENT_TYPE_UPDATED,
+    BackendEventType.DELETED: backends_pb2.BACKEND_EVENT_TYPE_DELETED,
+    BackendEventType.CONNECTED: backends_pb2.BACKEND_EVENT_TYPE_CONNECTED,
+    BackendEventType.DISCONNECTED: backends_pb2.BACKEND_EVENT_TYPE_DISCONNECTED,
+    BackendEventType.UNRESPONSIVE: backends_pb2.BACKEND_EVENT_TYPE_UNRESPONSIVE,
+    BackendEventType.TERMINATED: backends_pb2.BACKEND_EVENT_TYPE_TERMINATED,
+}
 
 
 def timestamp_from_us(microseconds: int) -> Timestamp:
@@ -14,7 +48,29 @@ def timestamp_from_us(microseconds: int) -> Timestamp:
     return Timestamp(seconds=seconds, nanos=remainder * 1_000)
 
 
-def backend_to_proto(backend: Backend) -> backends_pb2.Backend:
+def connection_status_from_proto(value: int) -> ConnectionStatus | None:
+    """Return the domain status of a proto enum value; None for UNSPECIFIED or unknown values."""
+    return _STATUS_FROM_PROTO.get(value)
+
+
+def termination_type_from_proto(value: int) -> TerminationType | None:
+    return _TERMINATION_TYPES.get(value)
+
+
+def connection_to_proto(connection: ConnectionState) -> backends_pb2.Connection:
+    message = backends_pb2.Connection(
+        status=CONNECTION_STATUSES[connection.status],
+        peer=connection.peer,
+        certificate_serial=connection.certificate_serial,
+    )
+    if connection.connected_since is not None:
+        message.connected_since.CopyFrom(timestamp_from_us(connection.connected_since))
+    if connection.last_seen is not None:
+        message.last_seen.CopyFrom(timestamp_from_us(connection.last_seen))
+    return message
+
+
+def backend_to_proto(backend: Backend, connection: ConnectionState) -> backends_pb2.Backend:
     return backends_pb2.Backend(
         id=backend.id,
         name=backend.name,
@@ -22,8 +78,25 @@ def backend_to_proto(backend: Backend) -> backends_pb2.Backend:
         address=backend.address,
         created_at=timestamp_from_us(backend.created_at),
         updated_at=timestamp_from_us(backend.updated_at),
-        # NOTE: no manager sessions exist yet, so every backend is disconnected.
-        connection=backends_pb2.Connection(status=backends_pb2.CONNECTION_STATUS_DISCONNECTED),
+        connection=connection_to_proto(connection),
+    )
+
+
+def transition_to_proto(transition: Transition) -> backends_pb2.ConnectionTransition:
+    return backends_pb2.ConnectionTransition(
+        at=timestamp_from_us(transition.at),
+        type=_TRANSITION_TYPES[transition.type],
+        reason=transition.reason,
+        peer=transition.peer,
+        certificate_serial=transition.certificate_serial,
+    )
+
+
+def event_to_proto(event: BackendEvent) -> backends_pb2.BackendEvent:
+    return backends_pb2.BackendEvent(
+        type=_EVENT_TYPES[event.type],
+        backend=backend_to_proto(event.backend, event.connection),
+        at=timestamp_from_us(event.at),
     )
 
 

@@ -47,6 +47,10 @@ class BackendQuery:
     address: str = ""
     order_by: BackendOrder = BackendOrder.CREATED_AT
     descending: bool = False
+    only_ids: frozenset[str] | None = None
+    """When set, only backends with these ids match."""
+    excluded_ids: frozenset[str] = frozenset()
+    """Backends with these ids never match."""
 
 
 @dataclass(frozen=True)

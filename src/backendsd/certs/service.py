@@ -7,6 +7,7 @@ import builtins
 import datetime
 import ipaddress
 from collections.abc import Sequence
+from typing import Protocol
 from pathlib import Path
 
 import structlog
@@ -14,6 +15,7 @@ from cryptography import x509
 
 from backendsd.certs.model import CertificateBundle, CertificatePage, CertificateQuery, CertificateRecord, RevocationReason
 from backendsd.clock import datetime_from_us, now_us
+from backendsd.connections.model import TerminationType
 from backendsd.errors import FailedPreconditionError, FieldViolation, InvalidArgumentError
 from backendsd.pki.authority import CertificateAuthority
 from backendsd.pki.client_certs import (
@@ -44,6 +46,12 @@ MAX_SERIAL_NUMBER = (1 << 159) - 1
 MAX_SERIAL_DIGITS = len(str(MAX_SERIAL_NUMBER))
 
 
+class CertificateSessions(Protocol):
+    """The live manager sessions, which a revocation ends."""
+
+    async def terminate_certificate(self, certificate_serial: str, termination: TerminationType) -> None: ...
+
+
 class CertificateService:
     """Issues, renews and revokes backend client certificates, and keeps the CRL current."""
 
@@ -56,8 +64,10 @@ class CertificateService:
         pki_dir: Path,
         default_ttl: datetime.timedelta = DEFAULT_CLIENT_CERT_TTL,
         key_type: KeyType = KeyType.ECDSA_P256,
+        sessions: CertificateSessions | None = None,
     ) -> None:
         self._store = store
+        self._sessions = sessions
         self._authority = authority
         self._key_encryption = key_encryption
         self._pki_dir = pki_dir
@@ -164,11 +174,15 @@ class CertificateService:
         return pem.decode()
 
     async def certificates_revoked(self, serial_numbers: Sequence[int]) -> None:
-        """Publish a new CRL after ``serial_numbers`` were revoked, here or by a backend's deletion.
+        """Terminate the sessions that use ``serial_numbers`` and publish a new CRL.
 
-        A failed write is logged and not raised, because the revocation is
-        already committed; the next revocation or GetCrl call writes the file.
+        Called after a revocation here or by a backend's deletion. A failed
+        CRL write is logged and not raised, because the revocation is already
+        committed; the next revocation or GetCrl call writes the file.
         """
+        if self._sessions is not None:
+            for serial in serial_numbers:
+                await self._sessions.terminate_certificate(str(serial), TerminationType.CERTIFICATE_REVOCATION)
         try:
             await self.crl_pem()
         except OSError as error:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import json
 
 import aiosqlite
 
@@ -56,6 +57,14 @@ class SqliteBackendStore:
         if query.address:
             conditions.append("address = ?")
             parameters.append(query.address)
+        # Id sets travel as one JSON array, so their size is not bound by
+        # SQLite's limit on the number of parameters.
+        if query.only_ids is not None:
+            conditions.append("id IN (SELECT value FROM json_each(?))")
+            parameters.append(json.dumps(sorted(query.only_ids)))
+        if query.excluded_ids:
+            conditions.append("id NOT IN (SELECT value FROM json_each(?))")
+            parameters.append(json.dumps(sorted(query.excluded_ids)))
         where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
 
         direction = "DESC" if query.descending else "ASC"

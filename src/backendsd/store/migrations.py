@@ -82,4 +82,22 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX certificates_by_backend ON certificates (backend_id, created_at, serial_number)",
         ),
     ),
+    Migration(
+        version=3,
+        description="connection history",
+        statements=(
+            """
+            CREATE TABLE connection_history (
+                id INTEGER PRIMARY KEY,
+                backend_id TEXT NOT NULL REFERENCES backends (id) ON DELETE CASCADE,
+                at INTEGER NOT NULL,
+                type TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                peer TEXT NOT NULL,
+                certificate_serial TEXT NOT NULL
+            ) STRICT
+            """,
+            "CREATE INDEX connection_history_by_backend ON connection_history (backend_id, id)",
+        ),
+    ),
 )

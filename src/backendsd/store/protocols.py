@@ -7,11 +7,13 @@ would implement them too, leaving the services unchanged.
 from __future__ import annotations
 
 import builtins
+from collections.abc import Sequence
 from typing import Protocol
 
 from backendsd.auth.tokens import ApiToken, Role
 from backendsd.backends.model import Backend, BackendChanges, BackendPage, BackendQuery
 from backendsd.certs.model import CertificatePage, CertificateQuery, CertificateRecord, RevocationReason
+from backendsd.connections.model import Transition
 
 
 class BackendStore(Protocol):
@@ -75,3 +77,9 @@ class CertificateStore(Protocol):
 
     async def list_revoked(self, *, not_expired_at: int) -> builtins.list[CertificateRecord]:
         """Return revoked certificates whose not_after is later than ``not_expired_at``."""
+class HistoryStore(Protocol):
+    async def append(self, transitions: Sequence[Transition]) -> None:
+        """Store ``transitions``, dropping those of backends that no longer exist."""
+
+    async def list(self, backend_id: str, *, offset: int, limit: int) -> tuple[list[Transition], int]:
+        """Return one page of a backend's transitions, newest first, and the total."""

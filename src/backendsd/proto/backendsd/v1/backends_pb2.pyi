@@ -18,10 +18,55 @@ class ConnectionStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CONNECTION_STATUS_DISCONNECTED: _ClassVar[ConnectionStatus]
     CONNECTION_STATUS_CONNECTED: _ClassVar[ConnectionStatus]
     CONNECTION_STATUS_UNRESPONSIVE: _ClassVar[ConnectionStatus]
+
+class TerminationType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    TERMINATION_TYPE_UNSPECIFIED: _ClassVar[TerminationType]
+    TERMINATION_TYPE_CERTIFICATE_REVOCATION: _ClassVar[TerminationType]
+    TERMINATION_TYPE_USER_INITIATED: _ClassVar[TerminationType]
+
+class TransitionType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    TRANSITION_TYPE_UNSPECIFIED: _ClassVar[TransitionType]
+    TRANSITION_TYPE_CONNECTED: _ClassVar[TransitionType]
+    TRANSITION_TYPE_DISCONNECTED: _ClassVar[TransitionType]
+    TRANSITION_TYPE_UNRESPONSIVE: _ClassVar[TransitionType]
+    TRANSITION_TYPE_SUPERSEDED: _ClassVar[TransitionType]
+    TRANSITION_TYPE_TERMINATED: _ClassVar[TransitionType]
+    TRANSITION_TYPE_REJECTED: _ClassVar[TransitionType]
+
+class BackendEventType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    BACKEND_EVENT_TYPE_UNSPECIFIED: _ClassVar[BackendEventType]
+    BACKEND_EVENT_TYPE_CREATED: _ClassVar[BackendEventType]
+    BACKEND_EVENT_TYPE_UPDATED: _ClassVar[BackendEventType]
+    BACKEND_EVENT_TYPE_DELETED: _ClassVar[BackendEventType]
+    BACKEND_EVENT_TYPE_CONNECTED: _ClassVar[BackendEventType]
+    BACKEND_EVENT_TYPE_DISCONNECTED: _ClassVar[BackendEventType]
+    BACKEND_EVENT_TYPE_UNRESPONSIVE: _ClassVar[BackendEventType]
+    BACKEND_EVENT_TYPE_TERMINATED: _ClassVar[BackendEventType]
 CONNECTION_STATUS_UNSPECIFIED: ConnectionStatus
 CONNECTION_STATUS_DISCONNECTED: ConnectionStatus
 CONNECTION_STATUS_CONNECTED: ConnectionStatus
 CONNECTION_STATUS_UNRESPONSIVE: ConnectionStatus
+TERMINATION_TYPE_UNSPECIFIED: TerminationType
+TERMINATION_TYPE_CERTIFICATE_REVOCATION: TerminationType
+TERMINATION_TYPE_USER_INITIATED: TerminationType
+TRANSITION_TYPE_UNSPECIFIED: TransitionType
+TRANSITION_TYPE_CONNECTED: TransitionType
+TRANSITION_TYPE_DISCONNECTED: TransitionType
+TRANSITION_TYPE_UNRESPONSIVE: TransitionType
+TRANSITION_TYPE_SUPERSEDED: TransitionType
+TRANSITION_TYPE_TERMINATED: TransitionType
+TRANSITION_TYPE_REJECTED: TransitionType
+BACKEND_EVENT_TYPE_UNSPECIFIED: BackendEventType
+BACKEND_EVENT_TYPE_CREATED: BackendEventType
+BACKEND_EVENT_TYPE_UPDATED: BackendEventType
+BACKEND_EVENT_TYPE_DELETED: BackendEventType
+BACKEND_EVENT_TYPE_CONNECTED: BackendEventType
+BACKEND_EVENT_TYPE_DISCONNECTED: BackendEventType
+BACKEND_EVENT_TYPE_UNRESPONSIVE: BackendEventType
+BACKEND_EVENT_TYPE_TERMINATED: BackendEventType
 
 class Backend(_message.Message):
     __slots__ = ("id", "name", "description", "address", "created_at", "updated_at", "connection")
@@ -84,20 +129,22 @@ class GetBackendResponse(_message.Message):
     def __init__(self, backend: _Optional[_Union[Backend, _Mapping]] = ...) -> None: ...
 
 class ListBackendsRequest(_message.Message):
-    __slots__ = ("offset", "limit", "name", "address", "order_by", "descending")
+    __slots__ = ("offset", "limit", "name", "address", "order_by", "descending", "status")
     OFFSET_FIELD_NUMBER: _ClassVar[int]
     LIMIT_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     ADDRESS_FIELD_NUMBER: _ClassVar[int]
     ORDER_BY_FIELD_NUMBER: _ClassVar[int]
     DESCENDING_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
     offset: int
     limit: int
     name: str
     address: str
     order_by: str
     descending: bool
-    def __init__(self, offset: _Optional[int] = ..., limit: _Optional[int] = ..., name: _Optional[str] = ..., address: _Optional[str] = ..., order_by: _Optional[str] = ..., descending: _Optional[bool] = ...) -> None: ...
+    status: ConnectionStatus
+    def __init__(self, offset: _Optional[int] = ..., limit: _Optional[int] = ..., name: _Optional[str] = ..., address: _Optional[str] = ..., order_by: _Optional[str] = ..., descending: _Optional[bool] = ..., status: _Optional[_Union[ConnectionStatus, str]] = ...) -> None: ...
 
 class ListBackendsResponse(_message.Message):
     __slots__ = ("backends", "total", "offset", "limit")
@@ -136,3 +183,69 @@ class DeleteBackendRequest(_message.Message):
     ID_FIELD_NUMBER: _ClassVar[int]
     id: str
     def __init__(self, id: _Optional[str] = ...) -> None: ...
+
+class TerminateBackendRequest(_message.Message):
+    __slots__ = ("id", "type")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    type: TerminationType
+    def __init__(self, id: _Optional[str] = ..., type: _Optional[_Union[TerminationType, str]] = ...) -> None: ...
+
+class TerminateBackendResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ConnectionTransition(_message.Message):
+    __slots__ = ("at", "type", "reason", "peer", "certificate_serial")
+    AT_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    PEER_FIELD_NUMBER: _ClassVar[int]
+    CERTIFICATE_SERIAL_FIELD_NUMBER: _ClassVar[int]
+    at: _timestamp_pb2.Timestamp
+    type: TransitionType
+    reason: str
+    peer: str
+    certificate_serial: str
+    def __init__(self, at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., type: _Optional[_Union[TransitionType, str]] = ..., reason: _Optional[str] = ..., peer: _Optional[str] = ..., certificate_serial: _Optional[str] = ...) -> None: ...
+
+class ListBackendHistoryRequest(_message.Message):
+    __slots__ = ("backend_id", "offset", "limit")
+    BACKEND_ID_FIELD_NUMBER: _ClassVar[int]
+    OFFSET_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    backend_id: str
+    offset: int
+    limit: int
+    def __init__(self, backend_id: _Optional[str] = ..., offset: _Optional[int] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class ListBackendHistoryResponse(_message.Message):
+    __slots__ = ("transitions", "total", "offset", "limit")
+    TRANSITIONS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    OFFSET_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    transitions: _containers.RepeatedCompositeFieldContainer[ConnectionTransition]
+    total: int
+    offset: int
+    limit: int
+    def __init__(self, transitions: _Optional[_Iterable[_Union[ConnectionTransition, _Mapping]]] = ..., total: _Optional[int] = ..., offset: _Optional[int] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class WatchBackendsRequest(_message.Message):
+    __slots__ = ("statuses", "backend_ids")
+    STATUSES_FIELD_NUMBER: _ClassVar[int]
+    BACKEND_IDS_FIELD_NUMBER: _ClassVar[int]
+    statuses: _containers.RepeatedScalarFieldContainer[ConnectionStatus]
+    backend_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, statuses: _Optional[_Iterable[_Union[ConnectionStatus, str]]] = ..., backend_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class BackendEvent(_message.Message):
+    __slots__ = ("type", "backend", "at")
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    BACKEND_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    type: BackendEventType
+    backend: Backend
+    at: _timestamp_pb2.Timestamp
+    def __init__(self, type: _Optional[_Union[BackendEventType, str]] = ..., backend: _Optional[_Union[Backend, _Mapping]] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

@@ -62,6 +62,21 @@ class BackendsStub:
                 request_serializer=backendsd_dot_v1_dot_backends__pb2.DeleteBackendRequest.SerializeToString,
                 response_deserializer=google_dot_protobuf_dot_empty__pb2.Empty.FromString,
                 _registered_method=True)
+        self.TerminateBackend = channel.unary_unary(
+                '/backendsd.v1.Backends/TerminateBackend',
+                request_serializer=backendsd_dot_v1_dot_backends__pb2.TerminateBackendRequest.SerializeToString,
+                response_deserializer=backendsd_dot_v1_dot_backends__pb2.TerminateBackendResponse.FromString,
+                _registered_method=True)
+        self.ListBackendHistory = channel.unary_unary(
+                '/backendsd.v1.Backends/ListBackendHistory',
+                request_serializer=backendsd_dot_v1_dot_backends__pb2.ListBackendHistoryRequest.SerializeToString,
+                response_deserializer=backendsd_dot_v1_dot_backends__pb2.ListBackendHistoryResponse.FromString,
+                _registered_method=True)
+        self.WatchBackends = channel.unary_stream(
+                '/backendsd.v1.Backends/WatchBackends',
+                request_serializer=backendsd_dot_v1_dot_backends__pb2.WatchBackendsRequest.SerializeToString,
+                response_deserializer=backendsd_dot_v1_dot_backends__pb2.BackendEvent.FromString,
+                _registered_method=True)
 
 
 class BackendsServicer:
@@ -99,7 +114,33 @@ class BackendsServicer:
         raise NotImplementedError('Method not implemented!')
 
     def DeleteBackend(self, request, context):
-        """Removes the backend and everything that belongs to it.
+        """Removes the backend and everything that belongs to it. A connected
+        manager is terminated first, with the operator reason.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def TerminateBackend(self, request, context):
+        """Tells the backend's manager to shut down, then ends its stream. Returns
+        once the Terminate message was written. FAILED_PRECONDITION when the
+        backend is not connected.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListBackendHistory(self, request, context):
+        """Connection transitions of one backend, newest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WatchBackends(self, request, context):
+        """Streams changes to backends and their connections in the order they
+        happen. A watcher that falls too far behind is ended with
+        RESOURCE_EXHAUSTED; it can list again and start a new watch.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -132,6 +173,21 @@ def add_BackendsServicer_to_server(servicer, server):
                     servicer.DeleteBackend,
                     request_deserializer=backendsd_dot_v1_dot_backends__pb2.DeleteBackendRequest.FromString,
                     response_serializer=google_dot_protobuf_dot_empty__pb2.Empty.SerializeToString,
+            ),
+            'TerminateBackend': grpc.unary_unary_rpc_method_handler(
+                    servicer.TerminateBackend,
+                    request_deserializer=backendsd_dot_v1_dot_backends__pb2.TerminateBackendRequest.FromString,
+                    response_serializer=backendsd_dot_v1_dot_backends__pb2.TerminateBackendResponse.SerializeToString,
+            ),
+            'ListBackendHistory': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListBackendHistory,
+                    request_deserializer=backendsd_dot_v1_dot_backends__pb2.ListBackendHistoryRequest.FromString,
+                    response_serializer=backendsd_dot_v1_dot_backends__pb2.ListBackendHistoryResponse.SerializeToString,
+            ),
+            'WatchBackends': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchBackends,
+                    request_deserializer=backendsd_dot_v1_dot_backends__pb2.WatchBackendsRequest.FromString,
+                    response_serializer=backendsd_dot_v1_dot_backends__pb2.BackendEvent.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -271,6 +327,87 @@ class Backends:
             '/backendsd.v1.Backends/DeleteBackend',
             backendsd_dot_v1_dot_backends__pb2.DeleteBackendRequest.SerializeToString,
             google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def TerminateBackend(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/backendsd.v1.Backends/TerminateBackend',
+            backendsd_dot_v1_dot_backends__pb2.TerminateBackendRequest.SerializeToString,
+            backendsd_dot_v1_dot_backends__pb2.TerminateBackendResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListBackendHistory(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/backendsd.v1.Backends/ListBackendHistory',
+            backendsd_dot_v1_dot_backends__pb2.ListBackendHistoryRequest.SerializeToString,
+            backendsd_dot_v1_dot_backends__pb2.ListBackendHistoryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchBackends(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/backendsd.v1.Backends/WatchBackends',
+            backendsd_dot_v1_dot_backends__pb2.WatchBackendsRequest.SerializeToString,
+            backendsd_dot_v1_dot_backends__pb2.BackendEvent.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,1 @@
+"""Live manager sessions: the connection registry, its health monitor and history."""

@@ -1,0 +1,1 @@
+"""The manager stream listener: mutual TLS, peer authentication, one session per stream."""
