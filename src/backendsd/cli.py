@@ -127,9 +127,9 @@ def _seconds_above_zero(text: str) -> float:
     return value
 
 
-def _positive_bytes(text: str) -> int:
+def _positive_count(text: str) -> int:
     if not text.isdigit() or int(text) == 0:
-        raise argparse.ArgumentTypeError(f"invalid number of bytes {text!r}: must be a whole number above 0")
+        raise argparse.ArgumentTypeError(f"invalid number {text!r}: must be a whole number above 0")
     return int(text)
 
 
@@ -217,10 +217,17 @@ def _add_manager_stream_flags(serve: argparse.ArgumentParser) -> None:
         )
     group.add_argument(
         "--max-message-size",
-        type=_positive_bytes,
+        type=_positive_count,
         default=_env("max-message-size", str(4 * 1024 * 1024)),
         metavar="BYTES",
         help="largest message a manager may send, in bytes (default: %(default)s)",
+    )
+    group.add_argument(
+        "--watch-buffer",
+        type=_positive_count,
+        default=_env("watch-buffer", "1024"),
+        metavar="EVENTS",
+        help="events a WatchBackends caller may fall behind before its watch ends (default: %(default)s)",
     )
 
 
@@ -245,6 +252,7 @@ def _run_serve(args: argparse.Namespace) -> int:
         probe_timeout=args.probe_timeout,
         max_message_size=args.max_message_size,
         manager_write_timeout=args.manager_write_timeout,
+        watch_buffer=args.watch_buffer,
     )
     configure_logging(config.log_level, config.log_format)
     asyncio.run(serve(config))

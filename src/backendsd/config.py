@@ -105,6 +105,9 @@ class ServeConfig:
     manager_write_timeout: float = 15.0
     """Seconds a write to a manager may wait for it to read before its session is closed."""
 
+    watch_buffer: int = 1024
+    """Events a watcher may fall behind before its watch is ended with RESOURCE_EXHAUSTED."""
+
     @property
     def database_path(self) -> Path:
         return self.data_dir / "backendsd.db"

@@ -60,7 +60,7 @@ class Daemon:
         authority = CertificateAuthority.load_or_create(config.pki_dir)
         identity = ensure_server_identity(authority, config.pki_dir, config.server_sans)
 
-        events = EventHub()
+        events = EventHub(capacity=config.watch_buffer)
         self._registry = registry = ConnectionRegistry(
             history=HistoryRecorder(store=SqliteHistoryStore(database)),
             events=events,

@@ -103,7 +103,8 @@ class Subscription:
 
 
 class EventHub:
-    def __init__(self) -> None:
+    def __init__(self, *, capacity: int = DEFAULT_SUBSCRIPTION_CAPACITY) -> None:
+        self._capacity = capacity
         self._subscriptions: set[Subscription] = set()
 
     def subscribe(
@@ -111,9 +112,8 @@ class EventHub:
         *,
         statuses: Collection[ConnectionStatus] = (),
         backend_ids: Collection[str] = (),
-        capacity: int = DEFAULT_SUBSCRIPTION_CAPACITY,
     ) -> Subscription:
-        subscription = Subscription(self, statuses=statuses, backend_ids=backend_ids, capacity=capacity)
+        subscription = Subscription(self, statuses=statuses, backend_ids=backend_ids, capacity=self._capacity)
         self._subscriptions.add(subscription)
         return subscription
 

@@ -10,9 +10,7 @@ from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
 
-class BearerToken(grpc.aio.UnaryUnaryClientInterceptor, grpc.aio.UnaryStreamClientInterceptor):
-    """Adds ``authorization: Bearer <token>`` to every call."""
-
+class _BearerToken:
     def __init__(self, token: str) -> None:
         self._metadata = ("authorization", f"Bearer {token}")
 
@@ -21,17 +19,35 @@ class BearerToken(grpc.aio.UnaryUnaryClientInterceptor, grpc.aio.UnaryStreamClie
         metadata.add(*self._metadata)
         return details._replace(metadata=metadata)
 
+
+# grpc.aio files each interceptor under one call type only, so unary and
+# streaming responses need one class each.
+class BearerTokenUnary(_BearerToken, grpc.aio.UnaryUnaryClientInterceptor):
+    """Adds ``authorization: Bearer <token>`` to every unary call."""
+
     async def intercept_unary_unary(self, continuation: Callable[..., Any], details: Any, request: Any) -> Any:
         return await continuation(self._with_token(details), request)
+
+
+class BearerTokenStream(_BearerToken, grpc.aio.UnaryStreamClientInterceptor):
+    """Adds ``authorization: Bearer <token>`` to every server-streaming call."""
 
     async def intercept_unary_stream(self, continuation: Callable[..., Any], details: Any, request: Any) -> Any:
         return await continuation(self._with_token(details), request)
 
 
-def secure_channel(address: str, ca_pem: bytes, token: str | None = None) -> grpc.aio.Channel:
+# Client options that keep the HTTP/2 receive window at its initial 64 KiB:
+# with BDP probing a client that does not read buffers about 4 MiB, which
+# makes "slow reader" tests slow.
+SMALL_WINDOW = (("grpc.http2.bdp_probe", 0),)
+
+
+def secure_channel(
+    address: str, ca_pem: bytes, token: str | None = None, options: tuple[tuple[str, Any], ...] = ()
+) -> grpc.aio.Channel:
     credentials = grpc.ssl_channel_credentials(root_certificates=ca_pem)
-    interceptors = [BearerToken(token)] if token else []
-    return grpc.aio.secure_channel(address, credentials, interceptors=interceptors)
+    interceptors: list[Any] = [BearerTokenUnary(token), BearerTokenStream(token)] if token else []
+    return grpc.aio.secure_channel(address, credentials, interceptors=interceptors, options=list(options))
 
 
 def field_violations(error: grpc.aio.AioRpcError) -> dict[str, str]:

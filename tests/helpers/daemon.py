@@ -44,6 +44,10 @@ class DaemonProcess:
         return self.listening["api_listening"]
 
     @property
+    def manager_address(self) -> str:
+        return self.listening["manager_listening"]
+
+    @property
     def ca_pem(self) -> bytes:
         return (self.data_dir / "pki" / "ca.pem").read_bytes()
 
@@ -83,13 +87,22 @@ def start_daemon(
     data_dir: Path,
     *extra_args: str,
     log_path: Path | None = None,
-    wait_for: Sequence[str] = ("api_listening",),
+    wait_for: Sequence[str] = ("api_listening", "manager_listening"),
     env: dict[str, str] | None = None,
 ) -> DaemonProcess:
     """Start ``backendsd serve`` and wait until it logged each event in ``wait_for``."""
     log_path = log_path or data_dir.parent / f"{data_dir.name}.log"
     log_offset = log_path.stat().st_size if log_path.exists() else 0
-    arguments = backendsd_command("serve", "--data-dir", str(data_dir), "--api-addr", "127.0.0.1:0", *extra_args)
+    arguments = backendsd_command(
+        "serve",
+        "--data-dir",
+        str(data_dir),
+        "--api-addr",
+        "127.0.0.1:0",
+        "--manager-addr",
+        "127.0.0.1:0",
+        *extra_args,
+    )
     with open(log_path, "ab") as log_file:
         process = subprocess.Popen(
             arguments,

@@ -16,7 +16,7 @@ from typing import Any
 import grpc
 import structlog
 
-from backendsd.api.status import status_for
+from backendsd.api.status import abort_with, status_for
 from backendsd.auth.authenticator import Authenticator
 from backendsd.auth.tokens import Role
 from backendsd.errors import BackendsdError
@@ -32,6 +32,7 @@ PUBLIC_SERVICE_PREFIXES = (
 )
 
 Behavior = Callable[..., Any]
+
 
 
 class ManagementInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]  # grpc.aio ships no type hints
@@ -103,7 +104,7 @@ async def _run_guarded(call: _Call, context: grpc.aio.ServicerContext, body: Cal
         except BackendsdError as error:
             status = status_for(error)
             code = status.code
-            await context.abort(status.code, status.details, status.trailing_metadata)
+            await abort_with(context, status)
         except grpc.aio.AbortError:
             code = _code_of(context, default=grpc.StatusCode.UNKNOWN)
             raise

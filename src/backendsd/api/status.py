@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 import grpc
+import structlog
 from google.protobuf import any_pb2
 from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
@@ -19,6 +21,11 @@ from backendsd.errors import (
     ResourceExhaustedError,
     UnauthenticatedError,
 )
+
+logger = structlog.get_logger(__name__)
+
+# Seconds that sending an error status may wait for a peer that does not read.
+ABORT_TIMEOUT_SECONDS = 5.0
 
 _CODES: tuple[tuple[type[BackendsdError], grpc.StatusCode], ...] = (
     (InvalidArgumentError, grpc.StatusCode.INVALID_ARGUMENT),
@@ -66,3 +73,18 @@ def _code_for(error: BackendsdError) -> grpc.StatusCode:
         if isinstance(error, error_type):
             return code
     return grpc.StatusCode.UNKNOWN
+
+
+async def abort_with(context: grpc.aio.ServicerContext, status: RpcStatus) -> None:
+    """End the call with ``status``, giving up after ABORT_TIMEOUT_SECONDS.
+
+    grpc.aio sends the status before abort returns. On a stream whose peer
+    stopped reading, the status waits behind queued messages (HTTP/2 sends
+    trailers after data), so without a bound the handler, and everything it
+    holds, would stay alive as long as the peer does.
+    """
+    try:
+        async with asyncio.timeout(ABORT_TIMEOUT_SECONDS):
+            await context.abort(status.code, status.details, status.trailing_metadata)
+    except TimeoutError:
+        logger.warning("rpc_status_not_delivered", code=status.code.name, peer=context.peer())

@@ -8,7 +8,7 @@ from typing import NoReturn
 import grpc
 import structlog
 
-from backendsd.api.status import status_for
+from backendsd.api.status import RpcStatus, abort_with, status_for
 from backendsd.backends.model import Backend
 from backendsd.connections.registry import ConnectionRegistry
 from backendsd.connections.session import Session, SessionEndKind, SessionLimits
@@ -53,7 +53,7 @@ class ManagerServicer(manager_pb2_grpc.ManagerServiceServicer):
 
         code = _END_STATUS.get(end.kind)
         if code is not None:
-            await context.abort(code, end.reason)
+            await abort_with(context, RpcStatus(code, end.reason))
 
     async def _admit(self, context: grpc.aio.ServicerContext, peer: str) -> tuple[Backend, str]:
         """Return the backend and certificate serial of the peer, or end the call with the reason."""

@@ -1,0 +1,70 @@
+"""Health monitoring: application probes, keepalive, and killed or frozen managers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from backendsd.proto.backendsd.v1 import backends_pb2 as pb
+from backendsd.proto.backendsd.v1 import backends_pb2_grpc, certs_pb2_grpc
+from backendsd.proto.manager import manager_pb2
+from tests.helpers.client import secure_channel
+from tests.helpers.daemon import DaemonProcess, start_daemon
+from tests.helpers.manager import ManagerClient, enroll
+from tests.managers.test_sessions import history_types, wait_for_status
+
+Stub = backends_pb2_grpc.BackendsStub
+
+# Short timers so that each check takes about a second.
+FAST_PROBES = ("--probe-interval", "0.3", "--probe-timeout", "0.5")
+
+
+@pytest.fixture
+def probing_daemon(tmp_path: Path) -> Iterator[DaemonProcess]:
+    daemon = start_daemon(tmp_path / "data", *FAST_PROBES)
+    yield daemon
+    daemon.kill()
+
+
+async def test_unanswered_probe_marks_unresponsive(probing_daemon: DaemonProcess) -> None:
+    """A manager that ignores SVMInfoReq turns unresponsive, and any message brings it back."""
+    async with secure_channel(probing_daemon.api_address, probing_daemon.ca_pem, probing_daemon.admin_token) as channel:
+        backends = backends_pb2_grpc.BackendsStub(channel)
+        identity = await enroll(backends, certs_pb2_grpc.CertsStub(channel))
+        client = ManagerClient(probing_daemon.manager_address, identity)
+        try:
+            probe = await client.read()
+            assert probe.WhichOneof("message") == "svmInfoReq"
+            await wait_for_status(backends, identity.backend_id, pb.CONNECTION_STATUS_UNRESPONSIVE)
+
+            await client.send(manager_pb2.ClientStreamMessage(agent_log=manager_pb2.AgentLog(message="alive")))
+
+            await wait_for_status(backends, identity.backend_id, pb.CONNECTION_STATUS_CONNECTED)
+            types = await history_types(backends, identity.backend_id)
+        finally:
+            await client.close()
+
+    assert types[:3] == [pb.TRANSITION_TYPE_CONNECTED, pb.TRANSITION_TYPE_UNRESPONSIVE, pb.TRANSITION_TYPE_CONNECTED]
+
+
+async def test_answered_probes_keep_connected(probing_daemon: DaemonProcess) -> None:
+    """A manager that answers each probe with the echoed id stays connected across several probes."""
+    async with secure_channel(probing_daemon.api_address, probing_daemon.ca_pem, probing_daemon.admin_token) as channel:
+        backends = backends_pb2_grpc.BackendsStub(channel)
+        identity = await enroll(backends, certs_pb2_grpc.CertsStub(channel))
+        client = ManagerClient(probing_daemon.manager_address, identity)
+        try:
+            for _ in range(5):
+                probe = await client.read()
+                await client.send(
+                    manager_pb2.ClientStreamMessage(svm_info=manager_pb2.SVMInfo(id=probe.svmInfoReq.id, cpu_num=2))
+                )
+            connection = (await backends.GetBackend(pb.GetBackendRequest(id=identity.backend_id))).backend.connection
+            types = await history_types(backends, identity.backend_id)
+        finally:
+            await client.close()
+
+    assert connection.status == pb.CONNECTION_STATUS_CONNECTED
+    assert types == [pb.TRANSITION_TYPE_CONNECTED]
