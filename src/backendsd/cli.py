@@ -1,5 +1,6 @@
 """The ``backendsd`` command: ``serve`` runs the daemon, ``token`` manages API tokens,
-``certs`` creates the CA and issues client certificates offline.
+``certs`` creates the CA and issues client certificates offline, and
+``manager-sim`` runs simulated managers against a daemon.
 
 Every flag can also come from an environment variable ``BACKENDSD_<FLAG>``
 (``--data-dir`` from ``BACKENDSD_DATA_DIR``); a flag on the command line wins.
@@ -60,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_serve_command(commands)
     _add_token_commands(commands)
     _add_certs_commands(commands)
+    _add_manager_sim_command(commands)
     return parser
 
 
@@ -120,17 +122,49 @@ def _add_client_cert_options(parser: argparse.ArgumentParser) -> None:
         metavar="{" + ",".join(key_type.value for key_type in KeyType) + "}",
         help="algorithm of the client key pairs that the daemon generates (default: %(default)s)",
     )
-def _seconds_above_zero(text: str) -> float:
-    value = _positive_seconds(text)
-    if value == 0:
-        raise argparse.ArgumentTypeError(f"invalid number of seconds {text!r}: must be above 0")
-    return value
 
 
 def _positive_count(text: str) -> int:
     if not text.isdigit() or int(text) == 0:
         raise argparse.ArgumentTypeError(f"invalid number {text!r}: must be a whole number above 0")
     return int(text)
+
+
+def _strictly_positive_seconds(text: str) -> float:
+    value = _positive_seconds(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError(f"invalid number of seconds {text!r}: must be more than 0")
+    return value
+
+
+def _messages_per_second(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid rate {text!r}: expected messages per second") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"invalid rate {text!r}: must be 0 or more")
+    return value
+
+
+def _integer_at_least(minimum: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"invalid whole number {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"invalid number {text!r}: must be {minimum} or more")
+        return value
+
+    return parse
+
+
+def _port(text: str) -> int:
+    value = _integer_at_least(1)(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"invalid port {text!r}: must be from 1 to 65535")
+    return value
 
 
 def _add_data_dir(parser: argparse.ArgumentParser) -> None:
@@ -165,15 +199,7 @@ def _add_serve_command(commands: Any) -> None:
         help="extra DNS name or IP address for the server certificate; repeatable "
         "(environment: comma-separated). localhost, 127.0.0.1, ::1 and the host name are always included",
     )
-    serve.add_argument(
-        "--log-level", choices=LOG_LEVELS, default=_env("log-level", "info"), help="lowest level logged (default: %(default)s)"
-    )
-    serve.add_argument(
-        "--log-format",
-        choices=LOG_FORMATS,
-        default=_env("log-format", "json"),
-        help="json: one JSON object per line; console: for people (default: %(default)s)",
-    )
+    _add_logging_flags(serve)
     serve.add_argument(
         "--shutdown-grace",
         type=_positive_seconds,
@@ -210,7 +236,7 @@ def _add_manager_stream_flags(serve: argparse.ArgumentParser) -> None:
     for flag, default, description in seconds:
         group.add_argument(
             f"--{flag}",
-            type=_positive_seconds if flag == "probe-interval" else _seconds_above_zero,
+            type=_positive_seconds if flag == "probe-interval" else _strictly_positive_seconds,
             default=_env(flag, default),
             metavar="SECONDS",
             help=f"{description} (default: %(default)s)",
@@ -257,6 +283,21 @@ def _run_serve(args: argparse.Namespace) -> int:
     configure_logging(config.log_level, config.log_format)
     asyncio.run(serve(config))
     return 0
+
+
+def _add_logging_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--log-level",
+        choices=LOG_LEVELS,
+        default=_env("log-level", "info"),
+        help="lowest level logged (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--log-format",
+        choices=LOG_FORMATS,
+        default=_env("log-format", "json"),
+        help="json: one JSON object per line; console: for people (default: %(default)s)",
+    )
 
 
 def _add_token_commands(commands: Any) -> None:
@@ -382,3 +423,226 @@ def _issue_certificate(args: argparse.Namespace) -> int:
         print(path)
     print(f"issued certificate {bundle.record.serial_number} for backend {bundle.record.backend_id}", file=sys.stderr)
     return 0
+def _server_address(text: str) -> Any:
+    from backendsd.simulator.config import ServerAddress
+
+    try:
+        return ServerAddress.parse(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from error
+
+
+def _optional_path(flag: str, manager_variable: str) -> Path | None:
+    """Return the default of a file flag: ``BACKENDSD_<FLAG>``, else the real manager's variable, else None."""
+    value = _env(flag, os.environ.get(manager_variable, ""))
+    return Path(value) if value else None
+
+
+def _add_manager_sim_command(commands: Any) -> None:
+    sim = commands.add_parser(
+        "manager-sim",
+        help="run simulated managers against a daemon",
+        description="Dial the daemon's manager stream like a real manager and respond to its requests. "
+        "Every flag falls back to BACKENDSD_<FLAG>. --url, --ca, --cert and --key then fall back to the "
+        "real manager's variable named in their help.",
+    )
+    _add_manager_sim_connection_flags(sim)
+    _add_manager_sim_behavior_flags(sim)
+    sim.add_argument(
+        "--report",
+        type=Path,
+        default=_env("report", None),
+        metavar="FILE",
+        help="append one JSON line per notable event to FILE, flushed at once (default: no report)",
+    )
+    _add_logging_flags(sim)
+    sim.set_defaults(handler=_run_manager_sim)
+
+
+def _add_manager_sim_connection_flags(sim: argparse.ArgumentParser) -> None:
+    sim.add_argument(
+        "--url",
+        type=_server_address,
+        default=_env("url", os.environ.get("MANAGER_GRPC_URL", "localhost:7001")),
+        metavar="HOST:PORT",
+        help="address of the daemon's manager stream; falls back to MANAGER_GRPC_URL (default: %(default)s)",
+    )
+    sim.add_argument(
+        "--ca",
+        type=Path,
+        default=_optional_path("ca", "MANAGER_GRPC_SERVER_CA_CERTS"),
+        metavar="FILE",
+        help="CA certificates that the daemon's certificate must chain to; "
+        "falls back to MANAGER_GRPC_SERVER_CA_CERTS",
+    )
+    sim.add_argument(
+        "--cert",
+        type=Path,
+        default=_optional_path("cert", "MANAGER_GRPC_CLIENT_CERT"),
+        metavar="FILE",
+        help="client certificate for mutual TLS; falls back to MANAGER_GRPC_CLIENT_CERT. "
+        "Without --ca, --cert and --key the simulator dials in plaintext",
+    )
+    sim.add_argument(
+        "--key",
+        type=Path,
+        default=_optional_path("key", "MANAGER_GRPC_CLIENT_KEY"),
+        metavar="FILE",
+        help="private key of --cert; falls back to MANAGER_GRPC_CLIENT_KEY",
+    )
+    sim.add_argument(
+        "--server-name",
+        default=_env("server-name", None),
+        metavar="NAME",
+        help="name to check in the daemon's certificate (default: the host of --url)",
+    )
+    sim.add_argument(
+        "--identities-dir",
+        type=Path,
+        default=_env("identities-dir", None),
+        metavar="DIR",
+        help="open one session per subdirectory of DIR, each with cert.pem, key.pem and optionally "
+        "ca.pem (else --ca); --cert and --key are then ignored",
+    )
+    sim.add_argument(
+        "--count",
+        type=_integer_at_least(1),
+        default=_env("count", None),
+        metavar="N",
+        help="take at most N identities from --identities-dir, in name order (default: all)",
+    )
+    sim.add_argument(
+        "--reconnect",
+        action="store_true",
+        default=_env_flag("reconnect"),
+        help="dial again after a stream ends for any reason except Terminate, with backoff "
+        "from 0.1 s doubling to 5 s, ±50%% jitter (default: exit when the sessions end)",
+    )
+    sim.add_argument(
+        "--connect-timeout",
+        type=_strictly_positive_seconds,
+        default=_env("connect-timeout", "10"),
+        metavar="SECONDS",
+        help="seconds that one dial may take before it fails (default: %(default)s)",
+    )
+    sim.add_argument(
+        "--keepalive",
+        type=_strictly_positive_seconds,
+        default=_env("keepalive", None),
+        metavar="SECONDS",
+        help="send an HTTP/2 keepalive ping every SECONDS " "(default: no pings, as real managers send none)",
+    )
+
+
+def _add_manager_sim_behavior_flags(sim: argparse.ArgumentParser) -> None:
+    sim.add_argument(
+        "--send-logs",
+        type=_integer_at_least(0),
+        default=_env("send-logs", "0"),
+        metavar="N",
+        help="send N AgentLog messages right after connecting (default: %(default)s)",
+    )
+    sim.add_argument(
+        "--send-events",
+        type=_integer_at_least(0),
+        default=_env("send-events", "0"),
+        metavar="N",
+        help="send N AgentEvent messages right after connecting, after the logs (default: %(default)s)",
+    )
+    sim.add_argument(
+        "--send-rate",
+        type=_messages_per_second,
+        default=_env("send-rate", "0"),
+        metavar="R",
+        help="agent logs and events per second; 0 sends them as fast as possible (default: %(default)s)",
+    )
+    sim.add_argument(
+        "--computation-id",
+        default=_env("computation-id", "sim-computation"),
+        metavar="ID",
+        help="computation id of the agent logs and events (default: %(default)s)",
+    )
+    sim.add_argument(
+        "--silent",
+        action="store_true",
+        default=_env_flag("silent"),
+        help="send no response to any request, so that the manager looks wedged while its connection is fine",
+    )
+    sim.add_argument(
+        "--answer-delay",
+        type=_positive_seconds,
+        default=_env("answer-delay", "0"),
+        metavar="SECONDS",
+        help="seconds to wait before responding to each request (default: %(default)s)",
+    )
+    sim.add_argument(
+        "--stop-error",
+        default=_env("stop-error", ""),
+        metavar="MESSAGE",
+        help="respond to StopComputation with this error message (default: empty, the stop succeeds)",
+    )
+    sim.add_argument(
+        "--attestation-policy",
+        type=Path,
+        default=_env("attestation-policy", None),
+        metavar="FILE",
+        help="send the content of FILE as the attestation policy (default: a built-in JSON document)",
+    )
+    sim.add_argument(
+        "--agent-port-base",
+        type=_port,
+        default=_env("agent-port-base", "7020"),
+        metavar="PORT",
+        help="agent port of the first run on a stream; the n-th run gets PORT+n (default: %(default)s)",
+    )
+    sim.add_argument(
+        "--chunk-timeout",
+        type=_strictly_positive_seconds,
+        default=_env("chunk-timeout", "30"),
+        metavar="SECONDS",
+        help="drop a half-received run request after SECONDS without a chunk " "(default: %(default)s)",
+    )
+
+
+def _run_manager_sim(args: argparse.Namespace) -> int:
+    # The simulator imports grpc, which the token commands do not need.
+    from backendsd.simulator.behavior import DEFAULT_ATTESTATION_POLICY, Behavior
+    from backendsd.simulator.config import SimulatorConfig
+    from backendsd.simulator.errors import SimulatorSetupError, read_input_file
+    from backendsd.simulator.runner import load_identities, run_simulator
+
+    if args.count is not None and args.identities_dir is None:
+        raise SimulatorSetupError("--count limits --identities-dir: set --identities-dir too")
+    policy = DEFAULT_ATTESTATION_POLICY
+    if args.attestation_policy is not None:
+        policy = read_input_file(args.attestation_policy, "attestation policy file")
+
+    behavior = Behavior(
+        silent=args.silent,
+        answer_delay=args.answer_delay,
+        stop_error=args.stop_error,
+        attestation_policy=policy,
+        agent_port_base=args.agent_port_base,
+        chunk_timeout=args.chunk_timeout,
+        send_logs=args.send_logs,
+        send_events=args.send_events,
+        send_rate=args.send_rate,
+        computation_id=args.computation_id,
+    )
+    config = SimulatorConfig(
+        server=args.url,
+        server_name=args.server_name,
+        ca=args.ca,
+        certificate=args.cert,
+        private_key=args.key,
+        identities_dir=args.identities_dir,
+        count=args.count,
+        reconnect=args.reconnect,
+        connect_timeout=args.connect_timeout,
+        keepalive=args.keepalive,
+        report=args.report,
+        behavior=behavior,
+    )
+    identities = load_identities(config)
+    configure_logging(args.log_level, args.log_format)
+    return asyncio.run(run_simulator(config, identities))
