@@ -10,7 +10,8 @@ from pathlib import Path
 from tests.helpers.daemon import start_daemon
 
 README = Path(__file__).resolve().parent.parent / "README.md"
-DOCUMENTED_ADDRESS = "127.0.0.1:7000"
+DOCUMENTED_API_ADDRESS = "127.0.0.1:7000"
+DOCUMENTED_MANAGER_ADDRESS = "127.0.0.1:7001"
 
 
 def shell_blocks(markdown: str, section: str) -> str:
@@ -20,12 +21,14 @@ def shell_blocks(markdown: str, section: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def test_readme_grpcurl_quick_start(tmp_path: Path) -> None:
-    """Every command of the quick start succeeds against a daemon whose data is in ./data."""
+def test_readme_walkthrough(tmp_path: Path) -> None:
+    """Every command of the quick start and of the manager walkthrough succeeds, run as written."""
     daemon = start_daemon(tmp_path / "data")
-    script = shell_blocks(README.read_text(), "Quick start with grpcurl")
-    # The daemon under test listens on an ephemeral port, not the documented one.
-    script = script.replace(DOCUMENTED_ADDRESS, daemon.api_address)
+    readme = README.read_text()
+    script = shell_blocks(readme, "Quick start with grpcurl") + shell_blocks(readme, "Connecting managers")
+    # The daemon under test listens on ephemeral ports, not the documented ones.
+    script = script.replace(DOCUMENTED_API_ADDRESS, daemon.api_address)
+    script = script.replace(DOCUMENTED_MANAGER_ADDRESS, daemon.manager_address)
     venv_bin = str(Path(sys.executable).parent)
     try:
         result = subprocess.run(
@@ -39,6 +42,9 @@ def test_readme_grpcurl_quick_start(tmp_path: Path) -> None:
     finally:
         daemon.kill()
 
-    assert result.returncode == 0, result.stdout + result.stderr
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
     assert "edge-1b" in result.stdout
+    assert "CONNECTION_STATUS_CONNECTED" in result.stdout
     assert "ERROR" not in result.stderr
+    assert "manager service terminated: server requested client termination" in result.stderr

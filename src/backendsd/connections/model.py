@@ -15,7 +15,7 @@ class ConnectionStatus(enum.Enum):
 
 @dataclass(frozen=True)
 class ConnectionState:
-    """A backend's connection as the registry sees it; times in microseconds since the epoch."""
+    """A backend's connection as the registry records it; times in microseconds since the epoch."""
 
     status: ConnectionStatus
     connected_since: int | None = None

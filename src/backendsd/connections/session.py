@@ -1,10 +1,10 @@
 """One manager's stream: its identity, outbound queue, reader and end.
 
 The session's writer (``run``) is the only code that writes to the stream.
-Everything else queues messages with ``send``, which never waits: a full
-queue raises SessionBusyError, and a write the manager does not take within
-``write_timeout`` ends the session, so a manager that stops reading holds up
-nobody but itself.
+Other code queues messages with ``send``, which never waits: a full queue
+raises SessionBusyError, and a write the manager does not take within
+``write_timeout`` ends the session. A manager that stops reading so delays
+only its own session.
 """
 
 from __future__ import annotations

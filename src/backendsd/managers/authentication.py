@@ -1,4 +1,4 @@
-"""Who is on the other end of a manager stream, and whether they may stay.
+"""Peer authentication of manager streams: which backend a peer is, and whether it may connect.
 
 gRPC's TLS layer has already checked the client certificate's chain and
 validity period against the daemon's CA. It cannot know revocations, so this

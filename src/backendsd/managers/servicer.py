@@ -18,9 +18,9 @@ from backendsd.proto.manager import manager_pb2, manager_pb2_grpc
 
 logger = structlog.get_logger(__name__)
 
-# How a session end is reported to the manager. Terminated and disconnected
-# streams end with OK: after Terminate the manager exits, and a disconnected
-# one is no longer there to read a status.
+# Status codes that report a session end to the manager. Terminated and
+# disconnected streams end with OK: after Terminate the manager exits, and a
+# disconnected one is no longer there to read a status.
 _END_STATUS = {
     SessionEndKind.SUPERSEDED: grpc.StatusCode.ABORTED,
     SessionEndKind.SHUTDOWN: grpc.StatusCode.UNAVAILABLE,
