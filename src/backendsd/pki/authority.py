@@ -31,6 +31,21 @@ ORGANIZATION = "backendsd"
 CLOCK_SKEW_ALLOWANCE = datetime.timedelta(minutes=5)
 
 
+# Key usage of the certificates this CA signs for TLS peers: TLS 1.3, and
+# TLS 1.2 with ECDHE, need only signatures from the peer's key.
+END_ENTITY_KEY_USAGE = x509.KeyUsage(
+    digital_signature=True,
+    content_commitment=False,
+    key_encipherment=False,
+    data_encipherment=False,
+    key_agreement=False,
+    key_cert_sign=False,
+    crl_sign=False,
+    encipher_only=False,
+    decipher_only=False,
+)
+
+
 def random_serial_number() -> int:
     """Return a random positive serial of 127 bits (RFC 5280 allows up to 20 octets)."""
     return secrets.randbits(127) | (1 << 126)

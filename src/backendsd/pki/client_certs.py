@@ -17,26 +17,13 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from backendsd.pki.authority import ORGANIZATION, CertificateAuthority
+from backendsd.pki.authority import END_ENTITY_KEY_USAGE, ORGANIZATION, CertificateAuthority
 from backendsd.pki.server_identity import IPAddress
 
 MIN_RSA_KEY_BITS = 2048
 ALLOWED_CURVES = (ec.SECP256R1, ec.SECP384R1)
 
 ClientPublicKey = ec.EllipticCurvePublicKey | rsa.RSAPublicKey
-
-_CLIENT_KEY_USAGE = x509.KeyUsage(
-    digital_signature=True,
-    content_commitment=False,
-    key_encipherment=False,
-    data_encipherment=False,
-    key_agreement=False,
-    key_cert_sign=False,
-    crl_sign=False,
-    encipher_only=False,
-    decipher_only=False,
-)
-
 
 class CsrError(ValueError):
     """A certificate signing request that cannot be signed; the message gives the reason."""
@@ -105,7 +92,7 @@ def sign_client_certificate(
     builder = (
         authority.new_certificate_builder(subject=subject, public_key=public_key, validity=validity)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
-        .add_extension(_CLIENT_KEY_USAGE, critical=True)
+        .add_extension(END_ENTITY_KEY_USAGE, critical=True)
     )
     names: list[x509.GeneralName] = [x509.DNSName(name) for name in request.dns_names]
     names += [x509.IPAddress(address) for address in request.ip_addresses]

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from backendsd.files import write_private_file, write_public_file
-from backendsd.pki.authority import ORGANIZATION, CertificateAuthority
+from backendsd.pki.authority import END_ENTITY_KEY_USAGE, ORGANIZATION, CertificateAuthority
 from backendsd.pki.keys import generate_ec_key, private_key_to_pem
 
 logger = structlog.get_logger(__name__)
@@ -149,19 +149,6 @@ def _issue(authority: CertificateAuthority, sans: SubjectAlternativeNames) -> tu
         )
         .add_extension(sans.to_extension(), critical=False)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
+        .add_extension(END_ENTITY_KEY_USAGE, critical=True)
     )
     return authority.sign(builder), private_key_to_pem(private_key)
