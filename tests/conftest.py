@@ -11,6 +11,7 @@ import pytest
 from backendsd.proto.backendsd.v1 import backends_pb2_grpc, certs_pb2_grpc
 from tests.helpers.client import secure_channel
 from tests.helpers.daemon import DaemonProcess, run_cli, start_daemon
+from tests.helpers.manager import ConnectManager, ManagerClient, ManagerIdentity, enroll
 
 
 @pytest.fixture
@@ -62,3 +63,23 @@ async def viewer_certs(daemon: DaemonProcess, viewer_token: str) -> AsyncIterato
     channel = secure_channel(daemon.api_address, daemon.ca_pem, viewer_token)
     yield certs_pb2_grpc.CertsStub(channel)
     await channel.close()
+
+
+@pytest.fixture
+async def identity(backends: backends_pb2_grpc.BackendsStub, certs: certs_pb2_grpc.CertsStub) -> ManagerIdentity:
+    return await enroll(backends, certs)
+
+
+@pytest.fixture
+async def connect(daemon: DaemonProcess) -> AsyncIterator[ConnectManager]:
+    """Open manager streams to the daemon; they are closed after the test."""
+    clients: list[ManagerClient] = []
+
+    async def open_stream(identity: ManagerIdentity) -> ManagerClient:
+        client = ManagerClient(daemon.manager_address, identity)
+        clients.append(client)
+        return client
+
+    yield open_stream
+    for client in clients:
+        await client.close()

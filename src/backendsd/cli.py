@@ -249,6 +249,49 @@ def _add_manager_stream_flags(serve: argparse.ArgumentParser) -> None:
         help="largest message a manager may send, in bytes (default: %(default)s)",
     )
     group.add_argument(
+        "--request-timeout",
+        type=_strictly_positive_seconds,
+        default=_env("request-timeout", "30"),
+        metavar="SECONDS",
+        help="seconds to wait for a manager's answer when the call sets no timeout or deadline (default: %(default)s)",
+    )
+    group.add_argument(
+        "--max-run-request-size",
+        type=_positive_count,
+        default=_env("max-run-request-size", str(16 * 1024 * 1024)),
+        metavar="BYTES",
+        help="largest serialized run request RunComputation accepts, in bytes (default: %(default)s)",
+    )
+    group.add_argument(
+        "--ingest-flush-ms",
+        type=_positive_count,
+        default=_env("ingest-flush-ms", "100"),
+        metavar="MILLISECONDS",
+        help="how long agent logs and events may wait in memory before they are written; a crash loses "
+        "at most this much (default: %(default)s)",
+    )
+    group.add_argument(
+        "--retain-logs",
+        type=_positive_count,
+        default=_env("retain-logs", "100000"),
+        metavar="ROWS",
+        help="agent logs, and separately events, kept per backend (default: %(default)s)",
+    )
+    group.add_argument(
+        "--retain-days",
+        type=_positive_count,
+        default=_env("retain-days", "30"),
+        metavar="DAYS",
+        help="days after which agent logs and events are deleted (default: %(default)s)",
+    )
+    group.add_argument(
+        "--retention-interval",
+        type=_strictly_positive_seconds,
+        default=_env("retention-interval", "60"),
+        metavar="SECONDS",
+        help="seconds between two passes that delete agent logs and events past retention (default: %(default)s)",
+    )
+    group.add_argument(
         "--watch-buffer",
         type=_positive_count,
         default=_env("watch-buffer", "1024"),
@@ -279,6 +322,12 @@ def _run_serve(args: argparse.Namespace) -> int:
         max_message_size=args.max_message_size,
         manager_write_timeout=args.manager_write_timeout,
         watch_buffer=args.watch_buffer,
+        request_timeout=args.request_timeout,
+        max_run_request_size=args.max_run_request_size,
+        ingest_flush_ms=args.ingest_flush_ms,
+        retain_logs=args.retain_logs,
+        retain_days=args.retain_days,
+        retention_interval=args.retention_interval,
     )
     configure_logging(config.log_level, config.log_format)
     asyncio.run(serve(config))

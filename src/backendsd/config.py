@@ -108,6 +108,24 @@ class ServeConfig:
     watch_buffer: int = 1024
     """Events a watcher may fall behind before its watch is ended with RESOURCE_EXHAUSTED."""
 
+    request_timeout: float = 30.0
+    """Seconds to wait for a manager's answer when neither the request nor its deadline sets one."""
+
+    max_run_request_size: int = 16 * 1024 * 1024
+    """Largest serialized run request, in bytes, that RunComputation accepts."""
+
+    ingest_flush_ms: int = 100
+    """Milliseconds agent logs and events may wait in memory before they are written."""
+
+    retain_logs: int = 100_000
+    """Agent logs, and separately events, kept per backend."""
+
+    retain_days: int = 30
+    """Days after which agent logs and events are deleted."""
+
+    retention_interval: float = 60.0
+    """Seconds between two passes that delete agent logs and events past retention."""
+
     @property
     def database_path(self) -> Path:
         return self.data_dir / "backendsd.db"

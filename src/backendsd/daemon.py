@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 import asyncio
+import datetime
 import signal
 
 import structlog
 
 from backendsd import __version__
-from backendsd.api.server import ManagementServer
+from backendsd.api.server import ManagementServer, ManagementServices
 from backendsd.auth.authenticator import Authenticator
 from backendsd.auth.service import TokenService
+from backendsd.backends.information import InformationService
+from backendsd.backends.model import SvmInfoUpdate
 from backendsd.backends.service import BackendService
 from backendsd.certs.service import CertificateService
+from backendsd.computations.model import AgentRecord
+from backendsd.computations.retention import RetentionPolicy, RetentionTask
+from backendsd.computations.service import ComputationService
 from backendsd.config import ServeConfig
-from backendsd.connections.history import HistoryRecorder
+from backendsd.batching import BatchWriter
 from backendsd.connections.registry import ConnectionRegistry, ProbeSettings
 from backendsd.connections.router import MessageRouter
 from backendsd.connections.session import SessionLimits
-from backendsd.events import EventHub
+from backendsd.events import EventHub, Hub
 from backendsd.managers.authentication import PeerAuthenticator
 from backendsd.managers.server import KeepaliveSettings, ManagerServer
 from backendsd.managers.servicer import ManagerServicer
@@ -28,7 +34,9 @@ from backendsd.pki.server_identity import ServerIdentity, ensure_server_identity
 from backendsd.store.backends import SqliteBackendStore
 from backendsd.store.certificates import SqliteCertificateStore
 from backendsd.store.database import Database
+from backendsd.store.agent_records import SqliteAgentRecordStore
 from backendsd.store.history import SqliteHistoryStore
+from backendsd.store.information import SqliteInformationStore
 from backendsd.store.tokens import SqliteTokenStore
 
 logger = structlog.get_logger(__name__)
@@ -45,6 +53,9 @@ class Daemon:
         self.config = config
         self._database: Database | None = None
         self._registry: ConnectionRegistry | None = None
+        # Background writers and tasks, stopped in reverse order after the servers.
+        self._writers: list[BatchWriter[AgentRecord] | BatchWriter[SvmInfoUpdate]] = []
+        self._retention: RetentionTask | None = None
         self._management: ManagementServer | None = None
         self._managers: ManagerServer | None = None
 
@@ -62,7 +73,7 @@ class Daemon:
 
         events = EventHub(capacity=config.watch_buffer)
         self._registry = registry = ConnectionRegistry(
-            history=HistoryRecorder(store=SqliteHistoryStore(database)),
+            history=BatchWriter(name="history", write=SqliteHistoryStore(database).append),
             events=events,
             probes=ProbeSettings(interval=config.probe_interval, timeout=config.probe_timeout),
             router=MessageRouter(),
@@ -90,7 +101,15 @@ class Daemon:
             events=events,
             revocation_listener=certificates,
         )
-        await self._start_management(backends, certificates, Authenticator(store=token_store), identity)
+        services = ManagementServices(
+            backends=backends,
+            information=self._build_information(backend_store, registry),
+            certificates=certificates,
+            computations=self._build_computations(backend_store, registry),
+            request_timeout=config.request_timeout,
+            max_run_request_bytes=config.max_run_request_size,
+        )
+        await self._start_management(services, Authenticator(store=token_store), identity)
 
         servicer = ManagerServicer(
             authenticator=PeerAuthenticator(
@@ -99,19 +118,59 @@ class Daemon:
                 verify_peer_address=config.verify_peer_address,
             ),
             registry=registry,
-            limits=SessionLimits(write_timeout=config.manager_write_timeout),
+            limits=SessionLimits(
+                write_timeout=config.manager_write_timeout,
+                # Room for a whole run request of the largest size, twice.
+                max_queued_bytes=max(SessionLimits.max_queued_bytes, 2 * config.max_run_request_size),
+            ),
         )
         await self._start_managers(servicer, identity)
 
+    def _build_information(self, backend_store: SqliteBackendStore, registry: ConnectionRegistry) -> InformationService:
+        assert self._database is not None  # opened first in start()
+        store = SqliteInformationStore(self._database)
+        # Probe answers arrive every --probe-interval from every manager, so
+        # they are written in batches.
+        probe_answers = BatchWriter(name="svm-info", write=store.save_svm_infos, flush_interval=0.5)
+        probe_answers.start()
+        self._writers.append(probe_answers)
+        return InformationService(store=store, backends=backend_store, registry=registry, probe_answers=probe_answers)
+
+    def _build_computations(self, backend_store: SqliteBackendStore, registry: ConnectionRegistry) -> ComputationService:
+        assert self._database is not None  # opened first in start()
+        config = self.config
+        store = SqliteAgentRecordStore(self._database)
+        # Agent records wait in memory for at most --ingest-flush-ms before
+        # they are written, so a crash of the daemon loses at most the records
+        # of that last interval (and those of a write still in progress).
+        writer: BatchWriter[AgentRecord] = BatchWriter(
+            name="agent-records", write=store.append, flush_interval=config.ingest_flush_ms / 1000
+        )
+        writer.start()
+        self._writers.append(writer)
+        self._retention = RetentionTask(
+            store=store,
+            policy=RetentionPolicy(
+                max_rows_per_backend=config.retain_logs,
+                max_age=datetime.timedelta(days=config.retain_days),
+                interval=config.retention_interval,
+            ),
+        )
+        self._retention.start()
+        return ComputationService(
+            backends=backend_store,
+            registry=registry,
+            records=store,
+            writer=writer,
+            feed=Hub(capacity=config.watch_buffer),
+            max_run_request_bytes=config.max_run_request_size,
+        )
+
     async def _start_management(
-        self,
-        backends: BackendService,
-        certificates: CertificateService,
-        authenticator: Authenticator,
-        identity: ServerIdentity,
+        self, services: ManagementServices, authenticator: Authenticator, identity: ServerIdentity
     ) -> None:
         config = self.config
-        self._management = ManagementServer(backends=backends, certificates=certificates, authenticator=authenticator)
+        self._management = ManagementServer(services=services, authenticator=authenticator)
         if config.api_insecure:
             bound = self._management.bind(config.api_addr, identity=None)
             if not config.api_addr.is_loopback:
@@ -150,6 +209,10 @@ class Daemon:
             await self._managers.stop(MANAGER_STOP_GRACE_SECONDS)
         if self._registry is not None:
             await self._registry.stop()
+        if self._retention is not None:
+            await self._retention.stop()
+        for writer in reversed(self._writers):
+            await writer.stop()
         if self._database is not None:
             await self._database.close()
         logger.info("daemon_stopped")

@@ -62,6 +62,14 @@ class FailedPreconditionError(BackendsdError):
     """The resource is not in a state that allows the operation."""
 
 
+class DeadlineExceededError(BackendsdError):
+    """The other side did not answer in time."""
+
+
+class UnavailableError(BackendsdError):
+    """A dependency went away or is busy; retrying later may succeed."""
+
+
 class ResourceExhaustedError(BackendsdError):
     """A bounded resource (a queue, a session limit) is full; retrying later may succeed."""
 

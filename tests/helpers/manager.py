@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import grpc
 
@@ -77,3 +79,6 @@ class ManagerClient:
 
     async def close(self) -> None:
         await self._channel.close()
+
+
+ConnectManager = Callable[[ManagerIdentity], Coroutine[Any, Any, ManagerClient]]

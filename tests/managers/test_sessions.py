@@ -16,9 +16,8 @@ from backendsd.proto.backendsd.v1 import backends_pb2 as pb
 from backendsd.proto.backendsd.v1 import backends_pb2_grpc, certs_pb2, certs_pb2_grpc
 from backendsd.proto.manager import manager_pb2
 from tests.helpers.daemon import DaemonProcess, start_daemon
-from tests.helpers.manager import ManagerClient, ManagerIdentity, enroll
+from tests.helpers.manager import ConnectManager, ManagerClient, ManagerIdentity, enroll
 from tests.helpers.wait import eventually, wait_until
-from tests.managers.conftest import ConnectManager
 
 Stub = backends_pb2_grpc.BackendsStub
 

@@ -10,9 +10,8 @@ import pytest
 from backendsd.proto.backendsd.v1 import backends_pb2 as pb
 from backendsd.proto.backendsd.v1 import backends_pb2_grpc, certs_pb2, certs_pb2_grpc
 from tests.helpers.daemon import DaemonProcess
-from tests.helpers.manager import ManagerClient, ManagerIdentity
+from tests.helpers.manager import ConnectManager, ManagerClient, ManagerIdentity
 from tests.helpers.wait import eventually
-from tests.managers.conftest import ConnectManager
 from tests.managers.test_sessions import history_types, wait_for_status
 
 Stub = backends_pb2_grpc.BackendsStub

@@ -12,8 +12,7 @@ from backendsd.proto.backendsd.v1 import backends_pb2 as pb
 from backendsd.proto.backendsd.v1 import backends_pb2_grpc, certs_pb2_grpc
 from tests.helpers.client import SMALL_WINDOW, secure_channel
 from tests.helpers.daemon import DaemonProcess, start_daemon
-from tests.helpers.manager import ManagerIdentity
-from tests.managers.conftest import ConnectManager
+from tests.helpers.manager import ConnectManager, ManagerIdentity, enroll
 from tests.helpers.wait import wait_until
 from tests.managers.test_sessions import wait_for_status
 
@@ -28,7 +27,7 @@ async def next_event(watch: grpc.aio.UnaryStreamCall, timeout: float = 10.0) -> 
 
 async def test_watch_reports_lifecycle_in_order(backends: Stub, certs: certs_pb2_grpc.CertsStub, connect: ConnectManager) -> None:
     """Create, connect, terminate and delete arrive as events in the order they happened."""
-    from tests.helpers.manager import enroll
+
 
     watch = backends.WatchBackends(pb.WatchBackendsRequest())
     await watch.initial_metadata()

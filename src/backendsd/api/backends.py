@@ -11,10 +11,14 @@ from backendsd.api.convert import (
     backend_to_proto,
     connection_status_from_proto,
     event_to_proto,
+    svm_info_to_proto,
     termination_type_from_proto,
+    timestamp_from_us,
     transition_to_proto,
 )
+from backendsd.api.timeouts import answer_timeout
 from backendsd.auth.tokens import Role
+from backendsd.backends.information import InformationService
 from backendsd.backends.model import Backend
 from backendsd.backends.service import BackendService
 from backendsd.connections.model import ConnectionStatus
@@ -35,8 +39,10 @@ WATCH_WRITE_TIMEOUT_SECONDS = 10.0
 
 
 class BackendsServicer(backends_pb2_grpc.BackendsServicer):
-    def __init__(self, *, backends: BackendService) -> None:
+    def __init__(self, *, backends: BackendService, information: InformationService, request_timeout: float) -> None:
         self._backends = backends
+        self._information = information
+        self._request_timeout = request_timeout
 
     async def CreateBackend(
         self, request: backends_pb2.CreateBackendRequest, context: grpc.aio.ServicerContext
@@ -50,7 +56,10 @@ class BackendsServicer(backends_pb2_grpc.BackendsServicer):
         self, request: backends_pb2.GetBackendRequest, context: grpc.aio.ServicerContext
     ) -> backends_pb2.GetBackendResponse:
         backend = await self._backends.get(request.id)
-        return backends_pb2.GetBackendResponse(backend=self._to_proto(backend))
+        information = await self._information.get(backend.id)
+        return backends_pb2.GetBackendResponse(
+            backend=backend_to_proto(backend, self._backends.connection(backend.id), information)
+        )
 
     async def ListBackends(
         self, request: backends_pb2.ListBackendsRequest, context: grpc.aio.ServicerContext
@@ -126,6 +135,26 @@ class BackendsServicer(backends_pb2_grpc.BackendsServicer):
                     raise SubscriptionOverflowError(
                         f"the watcher did not read an event for {WATCH_WRITE_TIMEOUT_SECONDS:g} s and was dropped"
                     ) from None
+
+    async def FetchAttestationPolicy(
+        self, request: backends_pb2.FetchAttestationPolicyRequest, context: grpc.aio.ServicerContext
+    ) -> backends_pb2.FetchAttestationPolicyResponse:
+        timeout = answer_timeout(
+            "timeout", request.timeout, request.HasField("timeout"), context, self._request_timeout
+        )
+        policy, fetched_at = await self._information.fetch_attestation_policy(request.backend_id, timeout)
+        return backends_pb2.FetchAttestationPolicyResponse(info=policy, fetched_at=timestamp_from_us(fetched_at))
+
+    async def FetchSvmInfo(
+        self, request: backends_pb2.FetchSvmInfoRequest, context: grpc.aio.ServicerContext
+    ) -> backends_pb2.FetchSvmInfoResponse:
+        timeout = answer_timeout(
+            "timeout", request.timeout, request.HasField("timeout"), context, self._request_timeout
+        )
+        svm_info, fetched_at = await self._information.fetch_svm_info(request.backend_id, timeout)
+        return backends_pb2.FetchSvmInfoResponse(
+            svm_info=svm_info_to_proto(svm_info), fetched_at=timestamp_from_us(fetched_at)
+        )
 
     def _to_proto(self, backend: Backend) -> backends_pb2.Backend:
         return backend_to_proto(backend, self._backends.connection(backend.id))

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from backendsd.backends.model import Backend
+from backendsd.backends.model import Backend, BackendInformation, SvmInfo
+from backendsd.computations.model import AgentEventRecord, AgentLogRecord, AgentRecord
 from backendsd.certs.model import CertificateRecord
-from backendsd.proto.backendsd.v1 import backends_pb2, certs_pb2
+from backendsd.proto.backendsd.v1 import backends_pb2, certs_pb2, computations_pb2
 from backendsd.connections.model import ConnectionState, ConnectionStatus, TerminationType, Transition, TransitionType
 from backendsd.events import BackendEvent, BackendEventType
 
@@ -70,8 +71,10 @@ def connection_to_proto(connection: ConnectionState) -> backends_pb2.Connection:
     return message
 
 
-def backend_to_proto(backend: Backend, connection: ConnectionState) -> backends_pb2.Backend:
-    return backends_pb2.Backend(
+def backend_to_proto(
+    backend: Backend, connection: ConnectionState, information: BackendInformation | None = None
+) -> backends_pb2.Backend:
+    message = backends_pb2.Backend(
         id=backend.id,
         name=backend.name,
         description=backend.description,
@@ -80,6 +83,60 @@ def backend_to_proto(backend: Backend, connection: ConnectionState) -> backends_
         updated_at=timestamp_from_us(backend.updated_at),
         connection=connection_to_proto(connection),
     )
+    if information is not None and information.has_any:
+        message.information.CopyFrom(information_to_proto(information))
+    return message
+
+
+def svm_info_to_proto(svm_info: SvmInfo) -> backends_pb2.SvmInfo:
+    return backends_pb2.SvmInfo(
+        ovmf_version=svm_info.ovmf_version,
+        cpu_num=svm_info.cpu_num,
+        cpu_type=svm_info.cpu_type,
+        kernel_cmd=svm_info.kernel_cmd,
+        eos_version=svm_info.eos_version,
+    )
+
+
+def information_to_proto(information: BackendInformation) -> backends_pb2.BackendInformation:
+    message = backends_pb2.BackendInformation(attestation_policy=information.attestation_policy or b"")
+    if information.attestation_policy_fetched_at is not None:
+        message.attestation_policy_fetched_at.CopyFrom(timestamp_from_us(information.attestation_policy_fetched_at))
+    if information.svm_info is not None:
+        message.svm_info.CopyFrom(svm_info_to_proto(information.svm_info))
+    if information.svm_info_fetched_at is not None:
+        message.svm_info_fetched_at.CopyFrom(timestamp_from_us(information.svm_info_fetched_at))
+    return message
+
+
+def agent_log_to_proto(record: AgentLogRecord) -> computations_pb2.AgentLog:
+    return computations_pb2.AgentLog(
+        backend_id=record.backend_id,
+        computation_id=record.computation_id,
+        level=record.level,
+        message=record.message,
+        timestamp=timestamp_from_us(record.timestamp),
+        received_at=timestamp_from_us(record.received_at),
+    )
+
+
+def agent_event_to_proto(record: AgentEventRecord) -> computations_pb2.AgentEvent:
+    return computations_pb2.AgentEvent(
+        backend_id=record.backend_id,
+        computation_id=record.computation_id,
+        event_type=record.event_type,
+        details=record.details,
+        originator=record.originator,
+        status=record.status,
+        timestamp=timestamp_from_us(record.timestamp),
+        received_at=timestamp_from_us(record.received_at),
+    )
+
+
+def agent_record_to_proto(record: AgentRecord) -> computations_pb2.AgentRecord:
+    if isinstance(record, AgentLogRecord):
+        return computations_pb2.AgentRecord(log=agent_log_to_proto(record))
+    return computations_pb2.AgentRecord(event=agent_event_to_proto(record))
 
 
 def transition_to_proto(transition: Transition) -> backends_pb2.ConnectionTransition:

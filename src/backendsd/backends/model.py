@@ -5,6 +5,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from backendsd.proto.manager import manager_pb2
+
 
 @dataclass(frozen=True)
 class Backend:
@@ -60,3 +62,45 @@ class BackendPage:
     backends: list[Backend]
     total: int
     query: BackendQuery
+
+
+@dataclass(frozen=True)
+class SvmInfo:
+    """Facts of the confidential VM that a manager boots."""
+
+    ovmf_version: str
+    cpu_num: int
+    cpu_type: str
+    kernel_cmd: str
+    eos_version: str
+
+    @classmethod
+    def from_message(cls, message: manager_pb2.SVMInfo) -> SvmInfo:
+        return cls(
+            ovmf_version=message.ovmf_version,
+            cpu_num=message.cpu_num,
+            cpu_type=message.cpu_type,
+            kernel_cmd=message.kernel_cmd,
+            eos_version=message.eos_version,
+        )
+
+
+@dataclass(frozen=True)
+class BackendInformation:
+    """The latest stored answers; times are microseconds since the epoch, None until fetched."""
+
+    attestation_policy: bytes | None = None
+    attestation_policy_fetched_at: int | None = None
+    svm_info: SvmInfo | None = None
+    svm_info_fetched_at: int | None = None
+
+    @property
+    def has_any(self) -> bool:
+        return self.attestation_policy_fetched_at is not None or self.svm_info_fetched_at is not None
+
+
+@dataclass(frozen=True)
+class SvmInfoUpdate:
+    backend_id: str
+    svm_info: SvmInfo
+    fetched_at: int

@@ -16,6 +16,7 @@ from backendsd.connections.model import ConnectionState, ConnectionStatus, Termi
 from backendsd.connections.registry import ConnectionRegistry
 from backendsd.errors import FieldViolation, InvalidArgumentError
 from backendsd.events import BackendEvent, BackendEventType, EventHub, Subscription
+from backendsd.paging import DEFAULT_PAGE_SIZE, check_page
 from backendsd.store.protocols import BackendStore, HistoryStore
 from backendsd.validation import check_address, check_text, check_uuid, shorten
 
@@ -23,8 +24,6 @@ logger = structlog.get_logger(__name__)
 
 MAX_NAME_LENGTH = 255
 MAX_DESCRIPTION_LENGTH = 1024
-DEFAULT_PAGE_SIZE = 10
-MAX_PAGE_SIZE = 100
 UPDATABLE_FIELDS = ("name", "description", "address")
 
 
@@ -165,7 +164,7 @@ class BackendService:
         """Return one page of the backend's connection transitions, newest first."""
         violations: list[FieldViolation] = []
         backend_id = check_uuid("backend_id", backend_id, violations)
-        _check_page(offset, limit, violations)
+        check_page(offset, limit, violations)
         _raise_if_any(violations)
 
         await self._store.get(backend_id)
@@ -173,12 +172,12 @@ class BackendService:
         transitions, total = await self._history.list(backend_id, offset=offset, limit=page_size)
         return HistoryPage(transitions=transitions, total=total, offset=offset, limit=page_size)
 
-    def watch(self, *, statuses: Collection[ConnectionStatus] = (), backend_ids: Collection[str] = ()) -> Subscription:
+    def watch(self, *, statuses: Collection[ConnectionStatus] = (), backend_ids: Collection[str] = ()) -> Subscription[BackendEvent]:
         """Subscribe to backend events; close the subscription when done."""
         violations: list[FieldViolation] = []
         ids = [check_uuid("backend_ids", backend_id, violations) for backend_id in backend_ids]
         _raise_if_any(violations)
-        return self._events.subscribe(statuses=statuses, backend_ids=ids)
+        return self._events.watch(statuses=statuses, backend_ids=ids)
 
     def _publish(self, event_type: BackendEventType, backend: Backend) -> None:
         event = BackendEvent(type=event_type, backend=backend, connection=self._registry.connection(backend.id), at=now_us())
@@ -216,20 +215,9 @@ def _check_update_mask(paths: Collection[str], violations: list[FieldViolation])
     return set(paths) - set(unknown)
 
 
-def _check_page(offset: int, limit: int, violations: list[FieldViolation]) -> None:
-    if offset < 0:
-        violations.append(FieldViolation("offset", f"offset: {offset} is negative; use 0 or more"))
-    if limit < 0 or limit > MAX_PAGE_SIZE:
-        violations.append(
-            FieldViolation(
-                "limit", f"limit: {limit} is out of range; use 1 to {MAX_PAGE_SIZE}, or 0 for {DEFAULT_PAGE_SIZE}"
-            )
-        )
-
-
 def _build_query(offset: int, limit: int, name: str, address: str, order_by: str, descending: bool) -> BackendQuery:
     violations: list[FieldViolation] = []
-    _check_page(offset, limit, violations)
+    check_page(offset, limit, violations)
 
     order = BackendOrder.CREATED_AT
     if order_by:

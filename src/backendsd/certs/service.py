@@ -17,6 +17,7 @@ from backendsd.certs.model import CertificateBundle, CertificatePage, Certificat
 from backendsd.clock import datetime_from_us, now_us
 from backendsd.connections.model import TerminationType
 from backendsd.errors import FailedPreconditionError, FieldViolation, InvalidArgumentError
+from backendsd.paging import DEFAULT_PAGE_SIZE, check_page
 from backendsd.pki.authority import CertificateAuthority
 from backendsd.pki.client_certs import (
     ClientCertificateRequest,
@@ -39,8 +40,6 @@ logger = structlog.get_logger(__name__)
 
 DEFAULT_CLIENT_CERT_TTL = datetime.timedelta(days=90)
 MAX_NAMES_PER_KIND = 32
-DEFAULT_PAGE_SIZE = 10
-MAX_PAGE_SIZE = 100
 # RFC 5280 allows serial numbers of up to 20 octets.
 MAX_SERIAL_NUMBER = (1 << 159) - 1
 MAX_SERIAL_DIGITS = len(str(MAX_SERIAL_NUMBER))
@@ -109,7 +108,7 @@ class CertificateService:
         self, *, offset: int = 0, limit: int = 0, backend_id: str = "", revoked: bool | None = None
     ) -> CertificatePage:
         violations: list[FieldViolation] = []
-        _check_page(offset, limit, violations)
+        check_page(offset, limit, violations)
         backend_id = check_uuid("backend_id", backend_id, violations) if backend_id else ""
         _raise_if_any(violations)
 
@@ -318,17 +317,6 @@ def _check_reason(reason_code: int, violations: list[FieldViolation]) -> Revocat
         choices = ", ".join(f"{reason.value} ({reason.name})" for reason in RevocationReason)
         violations.append(FieldViolation("reason", f"reason: {reason_code} is not supported; use one of {choices}"))
         return RevocationReason.UNSPECIFIED
-
-
-def _check_page(offset: int, limit: int, violations: list[FieldViolation]) -> None:
-    if offset < 0:
-        violations.append(FieldViolation("offset", f"offset: {offset} is negative; use 0 or more"))
-    if limit < 0 or limit > MAX_PAGE_SIZE:
-        violations.append(
-            FieldViolation(
-                "limit", f"limit: {limit} is out of range; use 1 to {MAX_PAGE_SIZE}, or 0 for {DEFAULT_PAGE_SIZE}"
-            )
-        )
 
 
 def _parse_serial_number(text: str) -> int:

@@ -11,15 +11,14 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-import uuid
-from collections.abc import Collection
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 
 import structlog
 
 from backendsd.backends.model import Backend
 from backendsd.clock import now_us
-from backendsd.connections.history import HistoryRecorder
+from backendsd.batching import BatchWriter
 from backendsd.connections.model import (
     DISCONNECTED,
     ConnectionState,
@@ -28,6 +27,7 @@ from backendsd.connections.model import (
     Transition,
     TransitionType,
 )
+from backendsd.connections.requests import fresh_request_id
 from backendsd.connections.router import MessageRouter
 from backendsd.connections.session import Session, SessionEnd, SessionEndKind
 from backendsd.errors import BackendsdError, FailedPreconditionError
@@ -62,7 +62,7 @@ class ProbeSettings:
 
 
 class ConnectionRegistry:
-    def __init__(self, *, history: HistoryRecorder, events: EventHub, probes: ProbeSettings, router: MessageRouter) -> None:
+    def __init__(self, *, history: BatchWriter[Transition], events: EventHub, probes: ProbeSettings, router: MessageRouter) -> None:
         self._history = history
         self._events = events
         self._probes = probes
@@ -70,6 +70,7 @@ class ConnectionRegistry:
         self._sessions: dict[str, Session] = {}
         self._monitor: asyncio.Task[None] | None = None
         router.register("svm_info", self._handle_svm_info)
+        self._svm_info_listeners: list[Callable[[Session, manager_pb2.SVMInfo], None]] = []
 
     def start(self) -> None:
         self._history.start()
@@ -126,7 +127,7 @@ class ConnectionRegistry:
 
     def record_rejection(self, backend_id: str, *, peer: str, certificate_serial: str, reason: str) -> None:
         """Store a refused session of a known backend in its history."""
-        self._history.record(
+        self._history.add(
             Transition(
                 backend_id=backend_id,
                 at=now_us(),
@@ -183,19 +184,26 @@ class ConnectionRegistry:
 
     # Inbound messages and health.
 
-    def handle_message(self, session: Session, message: manager_pb2.ClientStreamMessage) -> None:
+    def on_svm_info(self, listener: Callable[[Session, manager_pb2.SVMInfo], None]) -> None:
+        """Call ``listener`` with every SVMInfo a manager sends, probe answers included."""
+        self._svm_info_listeners.append(listener)
+
+    def handle_message(self, session: Session, message: manager_pb2.ClientStreamMessage) -> Awaitable[None] | None:
         """Take one message from a manager: any message proves the manager is alive."""
         if session.status is ConnectionStatus.UNRESPONSIVE:
             session.status = ConnectionStatus.CONNECTED
             self._transition(session, TransitionType.CONNECTED, "the manager responded again")
             self._publish(BackendEventType.CONNECTED, session.backend, session.state)
             logger.info("manager_responsive", backend_id=session.backend_id, peer=session.peer)
-        self.router.route(session.backend_id, message)
+        return self.router.route(session, message)
 
-    def _handle_svm_info(self, backend_id: str, message: manager_pb2.ClientStreamMessage) -> None:
-        session = self._sessions.get(backend_id)
-        if session is not None and session.probe_id and message.svm_info.id == session.probe_id:
+    def _handle_svm_info(self, session: Session, message: manager_pb2.ClientStreamMessage) -> None:
+        for listener in self._svm_info_listeners:
+            listener(session, message.svm_info)
+        if session.probe_id and message.svm_info.id == session.probe_id:
             session.probe_id = ""
+            return
+        self.router.resolve_answer(session, message)
 
     async def _monitor_forever(self) -> None:
         while True:
@@ -218,7 +226,7 @@ class ConnectionRegistry:
 
     def _send_probe(self, session: Session, now: float) -> None:
         session.next_probe_at = now + self._probes.interval
-        probe_id = f"probe-{uuid.uuid4()}"
+        probe_id = f"probe-{fresh_request_id()}"
         try:
             session.send(manager_pb2.ServerStreamMessage(svmInfoReq=manager_pb2.SVMInfoReq(id=probe_id)))
         except BackendsdError as error:
@@ -235,7 +243,7 @@ class ConnectionRegistry:
         logger.warning("manager_unresponsive", backend_id=session.backend_id, peer=session.peer, reason=reason)
 
     def _transition(self, session: Session, transition: TransitionType, reason: str) -> None:
-        self._history.record(
+        self._history.add(
             Transition(
                 backend_id=session.backend_id,
                 at=now_us(),

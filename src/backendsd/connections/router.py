@@ -3,22 +3,30 @@
 from __future__ import annotations
 
 import collections
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 import structlog
 
+from backendsd.connections.requests import AnswerKind
 from backendsd.proto.manager import manager_pb2
+
+if TYPE_CHECKING:
+    from backendsd.connections.session import Session
 
 logger = structlog.get_logger(__name__)
 
-Handler = Callable[[str, manager_pb2.ClientStreamMessage], None]
+# A handler may return an awaitable when the manager should slow down (its
+# records are arriving faster than they can be stored); the session's reader
+# awaits it before reading on.
+Handler = Callable[["Session", manager_pb2.ClientStreamMessage], Awaitable[None] | None]
 
 
 class MessageRouter:
     """Sends each inbound message to the handler of its type and counts them.
 
-    Handlers are plain functions that must not block: a session's reader
-    calls them between two reads.
+    Handlers must not block: a session's reader calls them between two reads.
+    Answers to requests go to the session's waiting requests by default.
     """
 
     def __init__(self) -> None:
@@ -26,27 +34,48 @@ class MessageRouter:
         self._handlers: dict[str, Handler] = {
             "agent_log": self._log_at_debug,
             "agent_event": self._log_at_debug,
+            "attestationPolicy": self.resolve_answer,
+            "run_res": self.resolve_answer,
+            "stopComputationRes": self.resolve_answer,
+            "svm_info": self.resolve_answer,
         }
 
     def register(self, message_type: str, handler: Handler) -> None:
         """Route messages whose ``message`` oneof is ``message_type`` to ``handler``."""
         self._handlers[message_type] = handler
 
-    def route(self, backend_id: str, message: manager_pb2.ClientStreamMessage) -> None:
+    def route(self, session: Session, message: manager_pb2.ClientStreamMessage) -> Awaitable[None] | None:
         message_type = message.WhichOneof("message")
         if message_type is None:
             # A newer manager may send a field this daemon does not know;
             # real managers never send an empty message, so count and go on.
             self.counts["unknown"] += 1
-            logger.warning("manager_message_unknown", backend_id=backend_id, unknown_total=self.counts["unknown"])
-            return
+            logger.warning(
+                "manager_message_unknown", backend_id=session.backend_id, unknown_total=self.counts["unknown"]
+            )
+            return None
 
         self.counts[message_type] += 1
-        handler = self._handlers.get(message_type, self._log_unexpected)
-        handler(backend_id, message)
+        return self._handlers[message_type](session, message)
 
-    def _log_at_debug(self, backend_id: str, message: manager_pb2.ClientStreamMessage) -> None:
-        logger.debug("manager_message", backend_id=backend_id, type=message.WhichOneof("message"))
+    def resolve_answer(self, session: Session, message: manager_pb2.ClientStreamMessage) -> None:
+        """Hand an answer to the request waiting for it, or log it when none is."""
+        kind, key = answer_key(message)
+        if not session.pending.resolve(kind, key, message):
+            # Typically an answer that arrived after its request timed out.
+            logger.info("manager_answer_unexpected", backend_id=session.backend_id, type=kind.value, key=key)
 
-    def _log_unexpected(self, backend_id: str, message: manager_pb2.ClientStreamMessage) -> None:
-        logger.info("manager_answer_unexpected", backend_id=backend_id, type=message.WhichOneof("message"))
+    def _log_at_debug(self, session: Session, message: manager_pb2.ClientStreamMessage) -> None:
+        logger.debug("manager_message", backend_id=session.backend_id, type=message.WhichOneof("message"))
+
+
+def answer_key(message: manager_pb2.ClientStreamMessage) -> tuple[AnswerKind, str]:
+    """Return the kind of an answer and the id that correlates it with its request."""
+    kind = AnswerKind(message.WhichOneof("message"))
+    if kind is AnswerKind.ATTESTATION_POLICY:
+        return kind, message.attestationPolicy.id
+    if kind is AnswerKind.SVM_INFO:
+        return kind, message.svm_info.id
+    if kind is AnswerKind.RUN:
+        return kind, message.run_res.computation_id
+    return kind, message.stopComputationRes.computation_id

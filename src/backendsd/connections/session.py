@@ -20,13 +20,14 @@ import structlog
 from backendsd.backends.model import Backend
 from backendsd.clock import now_us
 from backendsd.connections.model import ConnectionState, ConnectionStatus
-from backendsd.errors import FailedPreconditionError, ResourceExhaustedError
+from backendsd.connections.requests import AnswerKind, PendingRequests
+from backendsd.errors import DeadlineExceededError, FailedPreconditionError, ResourceExhaustedError
 from backendsd.proto.manager import manager_pb2
 
 logger = structlog.get_logger(__name__)
 
 Writer = Callable[[manager_pb2.ServerStreamMessage], Awaitable[None]]
-InboundHandler = Callable[["Session", manager_pb2.ClientStreamMessage], None]
+InboundHandler = Callable[["Session", manager_pb2.ClientStreamMessage], Awaitable[None] | None]
 
 
 class SessionEndKind(enum.Enum):
@@ -96,6 +97,7 @@ class Session:
     _queued_bytes: int = field(default=0, init=False, repr=False)
     _wakeup: asyncio.Event = field(default_factory=asyncio.Event, init=False, repr=False)
     _end: SessionEnd | None = field(default=None, init=False)
+    pending: PendingRequests = field(default_factory=PendingRequests, init=False, repr=False)
 
     @property
     def backend_id(self) -> str:
@@ -115,18 +117,44 @@ class Session:
             certificate_serial=self.certificate_serial,
         )
 
-    def send(self, message: manager_pb2.ServerStreamMessage) -> None:
-        """Queue ``message`` for the manager without waiting."""
+    def send(self, *messages: manager_pb2.ServerStreamMessage) -> None:
+        """Queue ``messages`` for the manager without waiting: all of them, or none if they do not fit."""
         self._check_open()
-        size = message.ByteSize()
+        sizes = [message.ByteSize() for message in messages]
         if (
-            len(self._outbox) >= self.limits.max_queued_messages
-            or self._queued_bytes + size > self.limits.max_queued_bytes
+            len(self._outbox) + len(messages) > self.limits.max_queued_messages
+            or self._queued_bytes + sum(sizes) > self.limits.max_queued_bytes
         ):
             raise SessionBusyError(
-                f"the outbound queue of backend {self.backend_id} is full; the manager is not reading"
+                f"the outbound queue of backend {self.backend_id} is full; the manager is not reading fast enough"
             )
-        self._enqueue(_Outbound(message, size))
+        for message, size in zip(messages, sizes):
+            self._enqueue(_Outbound(message, size))
+
+    async def request(
+        self,
+        messages: list[manager_pb2.ServerStreamMessage],
+        *,
+        answer: AnswerKind,
+        key: str,
+        timeout: float,
+    ) -> manager_pb2.ClientStreamMessage:
+        """Send ``messages`` and return the manager's answer of kind ``answer`` for ``key``.
+
+        Raises DeadlineExceededError after ``timeout`` seconds, UnavailableError
+        when the session ends first, and AlreadyExistsError when the same
+        answer is already awaited.
+        """
+        with self.pending.expect(answer, key) as answered:
+            self.send(*messages)
+            try:
+                async with asyncio.timeout(timeout):
+                    return await answered
+            except TimeoutError:
+                raise DeadlineExceededError(
+                    f"backend {self.backend_id} did not answer the {answer.value} request for {key!r} "
+                    f"within {timeout:g} s"
+                ) from None
 
     async def terminate(self, message: str) -> None:
         """Send Terminate with ``message``, end the stream, and return once it was written.
@@ -163,6 +191,7 @@ class Session:
             reader.cancel()
             await asyncio.gather(reader, return_exceptions=True)
             self._fail_unwritten()
+            self.pending.fail_all(self._end.reason if self._end else "the stream ended")
         assert self._end is not None  # the writer returns only after an end was set
         return self._end
 
@@ -180,7 +209,9 @@ class Session:
         try:
             async for message in inbound:
                 self.last_seen = now_us()
-                on_message(self, message)
+                slow_down = on_message(self, message)
+                if slow_down is not None:
+                    await slow_down
         except asyncio.CancelledError:
             raise
         except Exception as error:  # noqa: BLE001 - any stream failure ends the session the same way

@@ -100,4 +100,52 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX connection_history_by_backend ON connection_history (backend_id, id)",
         ),
     ),
+    Migration(
+        version=4,
+        description="backend information, agent logs and events",
+        statements=(
+            """
+            CREATE TABLE backend_information (
+                backend_id TEXT PRIMARY KEY REFERENCES backends (id) ON DELETE CASCADE,
+                -- the manager's bytes, unchanged
+                attestation_policy BLOB,
+                attestation_policy_fetched_at INTEGER,
+                -- JSON object with the SVMInfo fields
+                svm_info TEXT,
+                svm_info_fetched_at INTEGER
+            ) STRICT
+            """,
+            """
+            CREATE TABLE agent_logs (
+                id INTEGER PRIMARY KEY,
+                backend_id TEXT NOT NULL REFERENCES backends (id) ON DELETE CASCADE,
+                computation_id TEXT NOT NULL,
+                level TEXT NOT NULL,
+                message TEXT NOT NULL,
+                -- the manager's time stamp
+                timestamp INTEGER NOT NULL,
+                received_at INTEGER NOT NULL
+            ) STRICT
+            """,
+            "CREATE INDEX agent_logs_by_backend ON agent_logs (backend_id, id)",
+            "CREATE INDEX agent_logs_by_computation ON agent_logs (computation_id, id)",
+            "CREATE INDEX agent_logs_by_received_at ON agent_logs (received_at)",
+            """
+            CREATE TABLE agent_events (
+                id INTEGER PRIMARY KEY,
+                backend_id TEXT NOT NULL REFERENCES backends (id) ON DELETE CASCADE,
+                computation_id TEXT NOT NULL,
+                event_type TEXT NOT NULL,
+                details BLOB NOT NULL,
+                originator TEXT NOT NULL,
+                status TEXT NOT NULL,
+                timestamp INTEGER NOT NULL,
+                received_at INTEGER NOT NULL
+            ) STRICT
+            """,
+            "CREATE INDEX agent_events_by_backend ON agent_events (backend_id, id)",
+            "CREATE INDEX agent_events_by_computation ON agent_events (computation_id, id)",
+            "CREATE INDEX agent_events_by_received_at ON agent_events (received_at)",
+        ),
+    ),
 )

@@ -11,7 +11,15 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from backendsd.auth.tokens import ApiToken, Role
-from backendsd.backends.model import Backend, BackendChanges, BackendPage, BackendQuery
+from backendsd.computations.model import AgentRecord, AgentRecordPage, AgentRecordQuery
+from backendsd.backends.model import (
+    Backend,
+    BackendChanges,
+    BackendInformation,
+    BackendPage,
+    BackendQuery,
+    SvmInfoUpdate,
+)
 from backendsd.certs.model import CertificatePage, CertificateQuery, CertificateRecord, RevocationReason
 from backendsd.connections.model import Transition
 
@@ -83,3 +91,23 @@ class HistoryStore(Protocol):
 
     async def list(self, backend_id: str, *, offset: int, limit: int) -> tuple[list[Transition], int]:
         """Return one page of a backend's transitions, newest first, and the total."""
+
+
+class InformationStore(Protocol):
+    async def get(self, backend_id: str) -> BackendInformation:
+        """Return the stored information; empty fields for a backend never asked."""
+
+    async def save_attestation_policy(self, backend_id: str, policy: bytes, fetched_at: int) -> None: ...
+
+    async def save_svm_infos(self, updates: Sequence[SvmInfoUpdate]) -> None: ...
+
+
+class AgentRecordStore(Protocol):
+    async def append(self, records: Sequence[AgentRecord]) -> None:
+        """Store ``records``, dropping those of backends that no longer exist."""
+
+    async def list(self, query: AgentRecordQuery) -> AgentRecordPage: ...
+
+    async def delete_older_than(self, received_before: int) -> int: ...
+
+    async def trim_per_backend(self, keep: int) -> int: ...

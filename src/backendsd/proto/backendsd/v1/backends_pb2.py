@@ -22,62 +22,75 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 from google.protobuf import empty_pb2 as google_dot_protobuf_dot_empty__pb2
 from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mask__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1b\x62\x61\x63kendsd/v1/backends.proto\x12\x0c\x62\x61\x63kendsd.v1\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd7\x01\n\x07\x42\x61\x63kend\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x04 \x01(\t\x12.\n\ncreated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\nconnection\x18\x07 \x01(\x0b\x32\x18.backendsd.v1.Connection\"\xca\x01\n\nConnection\x12.\n\x06status\x18\x01 \x01(\x0e\x32\x1e.backendsd.v1.ConnectionStatus\x12\x33\n\x0f\x63onnected_since\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tlast_seen\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04peer\x18\x04 \x01(\t\x12\x1a\n\x12\x63\x65rtificate_serial\x18\x05 \x01(\t\"J\n\x14\x43reateBackendRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x03 \x01(\t\"?\n\x15\x43reateBackendResponse\x12&\n\x07\x62\x61\x63kend\x18\x01 \x01(\x0b\x32\x15.backendsd.v1.Backend\"\x1f\n\x11GetBackendRequest\x12\n\n\x02id\x18\x01 \x01(\t\"<\n\x12GetBackendResponse\x12&\n\x07\x62\x61\x63kend\x18\x01 \x01(\x0b\x32\x15.backendsd.v1.Backend\"\xa9\x01\n\x13ListBackendsRequest\x12\x0e\n\x06offset\x18\x01 \x01(\r\x12\r\n\x05limit\x18\x02 \x01(\r\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x04 \x01(\t\x12\x10\n\x08order_by\x18\x05 \x01(\t\x12\x12\n\ndescending\x18\x06 \x01(\x08\x12.\n\x06status\x18\x07 \x01(\x0e\x32\x1e.backendsd.v1.ConnectionStatus\"m\n\x14ListBackendsResponse\x12\'\n\x08\x62\x61\x63kends\x18\x01 \x03(\x0b\x32\x15.backendsd.v1.Backend\x12\r\n\x05total\x18\x02 \x01(\r\x12\x0e\n\x06offset\x18\x03 \x01(\r\x12\r\n\x05limit\x18\x04 \x01(\r\"\x87\x01\n\x14UpdateBackendRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x04 \x01(\t\x12/\n\x0bupdate_mask\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\"?\n\x15UpdateBackendResponse\x12&\n\x07\x62\x61\x63kend\x18\x01 \x01(\x0b\x32\x15.backendsd.v1.Backend\"\"\n\x14\x44\x65leteBackendRequest\x12\n\n\x02id\x18\x01 \x01(\t\"R\n\x17TerminateBackendRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12+\n\x04type\x18\x02 \x01(\x0e\x32\x1d.backendsd.v1.TerminationType\"\x1a\n\x18TerminateBackendResponse\"\xa4\x01\n\x14\x43onnectionTransition\x12&\n\x02\x61t\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12*\n\x04type\x18\x02 \x01(\x0e\x32\x1c.backendsd.v1.TransitionType\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x0c\n\x04peer\x18\x04 \x01(\t\x12\x1a\n\x12\x63\x65rtificate_serial\x18\x05 \x01(\t\"N\n\x19ListBackendHistoryRequest\x12\x12\n\nbackend_id\x18\x01 \x01(\t\x12\x0e\n\x06offset\x18\x02 \x01(\r\x12\r\n\x05limit\x18\x03 \x01(\r\"\x83\x01\n\x1aListBackendHistoryResponse\x12\x37\n\x0btransitions\x18\x01 \x03(\x0b\x32\".backendsd.v1.ConnectionTransition\x12\r\n\x05total\x18\x02 \x01(\r\x12\x0e\n\x06offset\x18\x03 \x01(\r\x12\r\n\x05limit\x18\x04 \x01(\r\"]\n\x14WatchBackendsRequest\x12\x30\n\x08statuses\x18\x01 \x03(\x0e\x32\x1e.backendsd.v1.ConnectionStatus\x12\x13\n\x0b\x62\x61\x63kend_ids\x18\x02 \x03(\t\"\x8c\x01\n\x0c\x42\x61\x63kendEvent\x12,\n\x04type\x18\x01 \x01(\x0e\x32\x1e.backendsd.v1.BackendEventType\x12&\n\x07\x62\x61\x63kend\x18\x02 \x01(\x0b\x32\x15.backendsd.v1.Backend\x12&\n\x02\x61t\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp*\x9e\x01\n\x10\x43onnectionStatus\x12!\n\x1d\x43ONNECTION_STATUS_UNSPECIFIED\x10\x00\x12\"\n\x1e\x43ONNECTION_STATUS_DISCONNECTED\x10\x01\x12\x1f\n\x1b\x43ONNECTION_STATUS_CONNECTED\x10\x02\x12\"\n\x1e\x43ONNECTION_STATUS_UNRESPONSIVE\x10\x03*\x85\x01\n\x0fTerminationType\x12 \n\x1cTERMINATION_TYPE_UNSPECIFIED\x10\x00\x12+\n\'TERMINATION_TYPE_CERTIFICATE_REVOCATION\x10\x01\x12#\n\x1fTERMINATION_TYPE_USER_INITIATED\x10\x02*\xf2\x01\n\x0eTransitionType\x12\x1f\n\x1bTRANSITION_TYPE_UNSPECIFIED\x10\x00\x12\x1d\n\x19TRANSITION_TYPE_CONNECTED\x10\x01\x12 \n\x1cTRANSITION_TYPE_DISCONNECTED\x10\x02\x12 \n\x1cTRANSITION_TYPE_UNRESPONSIVE\x10\x03\x12\x1e\n\x1aTRANSITION_TYPE_SUPERSEDED\x10\x04\x12\x1e\n\x1aTRANSITION_TYPE_TERMINATED\x10\x05\x12\x1c\n\x18TRANSITION_TYPE_REJECTED\x10\x06*\xa5\x02\n\x10\x42\x61\x63kendEventType\x12\"\n\x1e\x42\x41\x43KEND_EVENT_TYPE_UNSPECIFIED\x10\x00\x12\x1e\n\x1a\x42\x41\x43KEND_EVENT_TYPE_CREATED\x10\x01\x12\x1e\n\x1a\x42\x41\x43KEND_EVENT_TYPE_UPDATED\x10\x02\x12\x1e\n\x1a\x42\x41\x43KEND_EVENT_TYPE_DELETED\x10\x03\x12 \n\x1c\x42\x41\x43KEND_EVENT_TYPE_CONNECTED\x10\x04\x12#\n\x1f\x42\x41\x43KEND_EVENT_TYPE_DISCONNECTED\x10\x05\x12#\n\x1f\x42\x41\x43KEND_EVENT_TYPE_UNRESPONSIVE\x10\x06\x12!\n\x1d\x42\x41\x43KEND_EVENT_TYPE_TERMINATED\x10\x07\x32\xd2\x05\n\x08\x42\x61\x63kends\x12X\n\rCreateBackend\x12\".backendsd.v1.CreateBackendRequest\x1a#.backendsd.v1.CreateBackendResponse\x12O\n\nGetBackend\x12\x1f.backendsd.v1.GetBackendRequest\x1a .backendsd.v1.GetBackendResponse\x12U\n\x0cListBackends\x12!.backendsd.v1.ListBackendsRequest\x1a\".backendsd.v1.ListBackendsResponse\x12X\n\rUpdateBackend\x12\".backendsd.v1.UpdateBackendRequest\x1a#.backendsd.v1.UpdateBackendResponse\x12K\n\rDeleteBackend\x12\".backendsd.v1.DeleteBackendRequest\x1a\x16.google.protobuf.Empty\x12\x61\n\x10TerminateBackend\x12%.backendsd.v1.TerminateBackendRequest\x1a&.backendsd.v1.TerminateBackendResponse\x12g\n\x12ListBackendHistory\x12\'.backendsd.v1.ListBackendHistoryRequest\x1a(.backendsd.v1.ListBackendHistoryResponse\x12Q\n\rWatchBackends\x12\".backendsd.v1.WatchBackendsRequest\x1a\x1a.backendsd.v1.BackendEvent0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1b\x62\x61\x63kendsd/v1/backends.proto\x12\x0c\x62\x61\x63kendsd.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8e\x02\n\x07\x42\x61\x63kend\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x04 \x01(\t\x12.\n\ncreated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\nconnection\x18\x07 \x01(\x0b\x32\x18.backendsd.v1.Connection\x12\x35\n\x0binformation\x18\x08 \x01(\x0b\x32 .backendsd.v1.BackendInformation\"\xd5\x01\n\x12\x42\x61\x63kendInformation\x12\x1a\n\x12\x61ttestation_policy\x18\x01 \x01(\x0c\x12\x41\n\x1d\x61ttestation_policy_fetched_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\'\n\x08svm_info\x18\x03 \x01(\x0b\x32\x15.backendsd.v1.SvmInfo\x12\x37\n\x13svm_info_fetched_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"k\n\x07SvmInfo\x12\x14\n\x0covmf_version\x18\x01 \x01(\t\x12\x0f\n\x07\x63pu_num\x18\x02 \x01(\x05\x12\x10\n\x08\x63pu_type\x18\x03 \x01(\t\x12\x12\n\nkernel_cmd\x18\x04 \x01(\t\x12\x13\n\x0b\x65os_version\x18\x05 \x01(\t\"\xca\x01\n\nConnection\x12.\n\x06status\x18\x01 \x01(\x0e\x32\x1e.backendsd.v1.ConnectionStatus\x12\x33\n\x0f\x63onnected_since\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tlast_seen\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04peer\x18\x04 \x01(\t\x12\x1a\n\x12\x63\x65rtificate_serial\x18\x05 \x01(\t\"J\n\x14\x43reateBackendRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x03 \x01(\t\"?\n\x15\x43reateBackendResponse\x12&\n\x07\x62\x61\x63kend\x18\x01 \x01(\x0b\x32\x15.backendsd.v1.Backend\"\x1f\n\x11GetBackendRequest\x12\n\n\x02id\x18\x01 \x01(\t\"<\n\x12GetBackendResponse\x12&\n\x07\x62\x61\x63kend\x18\x01 \x01(\x0b\x32\x15.backendsd.v1.Backend\"\xa9\x01\n\x13ListBackendsRequest\x12\x0e\n\x06offset\x18\x01 \x01(\r\x12\r\n\x05limit\x18\x02 \x01(\r\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x04 \x01(\t\x12\x10\n\x08order_by\x18\x05 \x01(\t\x12\x12\n\ndescending\x18\x06 \x01(\x08\x12.\n\x06status\x18\x07 \x01(\x0e\x32\x1e.backendsd.v1.ConnectionStatus\"m\n\x14ListBackendsResponse\x12\'\n\x08\x62\x61\x63kends\x18\x01 \x03(\x0b\x32\x15.backendsd.v1.Backend\x12\r\n\x05total\x18\x02 \x01(\r\x12\x0e\n\x06offset\x18\x03 \x01(\r\x12\r\n\x05limit\x18\x04 \x01(\r\"\x87\x01\n\x14UpdateBackendRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x04 \x01(\t\x12/\n\x0bupdate_mask\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\"?\n\x15UpdateBackendResponse\x12&\n\x07\x62\x61\x63kend\x18\x01 \x01(\x0b\x32\x15.backendsd.v1.Backend\"\"\n\x14\x44\x65leteBackendRequest\x12\n\n\x02id\x18\x01 \x01(\t\"R\n\x17TerminateBackendRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12+\n\x04type\x18\x02 \x01(\x0e\x32\x1d.backendsd.v1.TerminationType\"\x1a\n\x18TerminateBackendResponse\"\xa4\x01\n\x14\x43onnectionTransition\x12&\n\x02\x61t\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12*\n\x04type\x18\x02 \x01(\x0e\x32\x1c.backendsd.v1.TransitionType\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x0c\n\x04peer\x18\x04 \x01(\t\x12\x1a\n\x12\x63\x65rtificate_serial\x18\x05 \x01(\t\"N\n\x19ListBackendHistoryRequest\x12\x12\n\nbackend_id\x18\x01 \x01(\t\x12\x0e\n\x06offset\x18\x02 \x01(\r\x12\r\n\x05limit\x18\x03 \x01(\r\"\x83\x01\n\x1aListBackendHistoryResponse\x12\x37\n\x0btransitions\x18\x01 \x03(\x0b\x32\".backendsd.v1.ConnectionTransition\x12\r\n\x05total\x18\x02 \x01(\r\x12\x0e\n\x06offset\x18\x03 \x01(\r\x12\r\n\x05limit\x18\x04 \x01(\r\"]\n\x14WatchBackendsRequest\x12\x30\n\x08statuses\x18\x01 \x03(\x0e\x32\x1e.backendsd.v1.ConnectionStatus\x12\x13\n\x0b\x62\x61\x63kend_ids\x18\x02 \x03(\t\"\x8c\x01\n\x0c\x42\x61\x63kendEvent\x12,\n\x04type\x18\x01 \x01(\x0e\x32\x1e.backendsd.v1.BackendEventType\x12&\n\x07\x62\x61\x63kend\x18\x02 \x01(\x0b\x32\x15.backendsd.v1.Backend\x12&\n\x02\x61t\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"_\n\x1d\x46\x65tchAttestationPolicyRequest\x12\x12\n\nbackend_id\x18\x01 \x01(\t\x12*\n\x07timeout\x18\x02 \x01(\x0b\x32\x19.google.protobuf.Duration\"^\n\x1e\x46\x65tchAttestationPolicyResponse\x12\x0c\n\x04info\x18\x01 \x01(\x0c\x12.\n\nfetched_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"U\n\x13\x46\x65tchSvmInfoRequest\x12\x12\n\nbackend_id\x18\x01 \x01(\t\x12*\n\x07timeout\x18\x02 \x01(\x0b\x32\x19.google.protobuf.Duration\"o\n\x14\x46\x65tchSvmInfoResponse\x12\'\n\x08svm_info\x18\x01 \x01(\x0b\x32\x15.backendsd.v1.SvmInfo\x12.\n\nfetched_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp*\x9e\x01\n\x10\x43onnectionStatus\x12!\n\x1d\x43ONNECTION_STATUS_UNSPECIFIED\x10\x00\x12\"\n\x1e\x43ONNECTION_STATUS_DISCONNECTED\x10\x01\x12\x1f\n\x1b\x43ONNECTION_STATUS_CONNECTED\x10\x02\x12\"\n\x1e\x43ONNECTION_STATUS_UNRESPONSIVE\x10\x03*\x85\x01\n\x0fTerminationType\x12 \n\x1cTERMINATION_TYPE_UNSPECIFIED\x10\x00\x12+\n\'TERMINATION_TYPE_CERTIFICATE_REVOCATION\x10\x01\x12#\n\x1fTERMINATION_TYPE_USER_INITIATED\x10\x02*\xf2\x01\n\x0eTransitionType\x12\x1f\n\x1bTRANSITION_TYPE_UNSPECIFIED\x10\x00\x12\x1d\n\x19TRANSITION_TYPE_CONNECTED\x10\x01\x12 \n\x1cTRANSITION_TYPE_DISCONNECTED\x10\x02\x12 \n\x1cTRANSITION_TYPE_UNRESPONSIVE\x10\x03\x12\x1e\n\x1aTRANSITION_TYPE_SUPERSEDED\x10\x04\x12\x1e\n\x1aTRANSITION_TYPE_TERMINATED\x10\x05\x12\x1c\n\x18TRANSITION_TYPE_REJECTED\x10\x06*\xa5\x02\n\x10\x42\x61\x63kendEventType\x12\"\n\x1e\x42\x41\x43KEND_EVENT_TYPE_UNSPECIFIED\x10\x00\x12\x1e\n\x1a\x42\x41\x43KEND_EVENT_TYPE_CREATED\x10\x01\x12\x1e\n\x1a\x42\x41\x43KEND_EVENT_TYPE_UPDATED\x10\x02\x12\x1e\n\x1a\x42\x41\x43KEND_EVENT_TYPE_DELETED\x10\x03\x12 \n\x1c\x42\x41\x43KEND_EVENT_TYPE_CONNECTED\x10\x04\x12#\n\x1f\x42\x41\x43KEND_EVENT_TYPE_DISCONNECTED\x10\x05\x12#\n\x1f\x42\x41\x43KEND_EVENT_TYPE_UNRESPONSIVE\x10\x06\x12!\n\x1d\x42\x41\x43KEND_EVENT_TYPE_TERMINATED\x10\x07\x32\x9e\x07\n\x08\x42\x61\x63kends\x12X\n\rCreateBackend\x12\".backendsd.v1.CreateBackendRequest\x1a#.backendsd.v1.CreateBackendResponse\x12O\n\nGetBackend\x12\x1f.backendsd.v1.GetBackendRequest\x1a .backendsd.v1.GetBackendResponse\x12U\n\x0cListBackends\x12!.backendsd.v1.ListBackendsRequest\x1a\".backendsd.v1.ListBackendsResponse\x12X\n\rUpdateBackend\x12\".backendsd.v1.UpdateBackendRequest\x1a#.backendsd.v1.UpdateBackendResponse\x12K\n\rDeleteBackend\x12\".backendsd.v1.DeleteBackendRequest\x1a\x16.google.protobuf.Empty\x12\x61\n\x10TerminateBackend\x12%.backendsd.v1.TerminateBackendRequest\x1a&.backendsd.v1.TerminateBackendResponse\x12g\n\x12ListBackendHistory\x12\'.backendsd.v1.ListBackendHistoryRequest\x1a(.backendsd.v1.ListBackendHistoryResponse\x12Q\n\rWatchBackends\x12\".backendsd.v1.WatchBackendsRequest\x1a\x1a.backendsd.v1.BackendEvent0\x01\x12s\n\x16\x46\x65tchAttestationPolicy\x12+.backendsd.v1.FetchAttestationPolicyRequest\x1a,.backendsd.v1.FetchAttestationPolicyResponse\x12U\n\x0c\x46\x65tchSvmInfo\x12!.backendsd.v1.FetchSvmInfoRequest\x1a\".backendsd.v1.FetchSvmInfoResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'backendsd.v1.backends_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_CONNECTIONSTATUS']._serialized_start=2054
-  _globals['_CONNECTIONSTATUS']._serialized_end=2212
-  _globals['_TERMINATIONTYPE']._serialized_start=2215
-  _globals['_TERMINATIONTYPE']._serialized_end=2348
-  _globals['_TRANSITIONTYPE']._serialized_start=2351
-  _globals['_TRANSITIONTYPE']._serialized_end=2593
-  _globals['_BACKENDEVENTTYPE']._serialized_start=2596
-  _globals['_BACKENDEVENTTYPE']._serialized_end=2889
-  _globals['_BACKEND']._serialized_start=142
-  _globals['_BACKEND']._serialized_end=357
-  _globals['_CONNECTION']._serialized_start=360
-  _globals['_CONNECTION']._serialized_end=562
-  _globals['_CREATEBACKENDREQUEST']._serialized_start=564
-  _globals['_CREATEBACKENDREQUEST']._serialized_end=638
-  _globals['_CREATEBACKENDRESPONSE']._serialized_start=640
-  _globals['_CREATEBACKENDRESPONSE']._serialized_end=703
-  _globals['_GETBACKENDREQUEST']._serialized_start=705
-  _globals['_GETBACKENDREQUEST']._serialized_end=736
-  _globals['_GETBACKENDRESPONSE']._serialized_start=738
-  _globals['_GETBACKENDRESPONSE']._serialized_end=798
-  _globals['_LISTBACKENDSREQUEST']._serialized_start=801
-  _globals['_LISTBACKENDSREQUEST']._serialized_end=970
-  _globals['_LISTBACKENDSRESPONSE']._serialized_start=972
-  _globals['_LISTBACKENDSRESPONSE']._serialized_end=1081
-  _globals['_UPDATEBACKENDREQUEST']._serialized_start=1084
-  _globals['_UPDATEBACKENDREQUEST']._serialized_end=1219
-  _globals['_UPDATEBACKENDRESPONSE']._serialized_start=1221
-  _globals['_UPDATEBACKENDRESPONSE']._serialized_end=1284
-  _globals['_DELETEBACKENDREQUEST']._serialized_start=1286
-  _globals['_DELETEBACKENDREQUEST']._serialized_end=1320
-  _globals['_TERMINATEBACKENDREQUEST']._serialized_start=1322
-  _globals['_TERMINATEBACKENDREQUEST']._serialized_end=1404
-  _globals['_TERMINATEBACKENDRESPONSE']._serialized_start=1406
-  _globals['_TERMINATEBACKENDRESPONSE']._serialized_end=1432
-  _globals['_CONNECTIONTRANSITION']._serialized_start=1435
-  _globals['_CONNECTIONTRANSITION']._serialized_end=1599
-  _globals['_LISTBACKENDHISTORYREQUEST']._serialized_start=1601
-  _globals['_LISTBACKENDHISTORYREQUEST']._serialized_end=1679
-  _globals['_LISTBACKENDHISTORYRESPONSE']._serialized_start=1682
-  _globals['_LISTBACKENDHISTORYRESPONSE']._serialized_end=1813
-  _globals['_WATCHBACKENDSREQUEST']._serialized_start=1815
-  _globals['_WATCHBACKENDSREQUEST']._serialized_end=1908
-  _globals['_BACKENDEVENT']._serialized_start=1911
-  _globals['_BACKENDEVENT']._serialized_end=2051
-  _globals['_BACKENDS']._serialized_start=2892
-  _globals['_BACKENDS']._serialized_end=3614
+  _globals['_CONNECTIONSTATUS']._serialized_start=2859
+  _globals['_CONNECTIONSTATUS']._serialized_end=3017
+  _globals['_TERMINATIONTYPE']._serialized_start=3020
+  _globals['_TERMINATIONTYPE']._serialized_end=3153
+  _globals['_TRANSITIONTYPE']._serialized_start=3156
+  _globals['_TRANSITIONTYPE']._serialized_end=3398
+  _globals['_BACKENDEVENTTYPE']._serialized_start=3401
+  _globals['_BACKENDEVENTTYPE']._serialized_end=3694
+  _globals['_BACKEND']._serialized_start=174
+  _globals['_BACKEND']._serialized_end=444
+  _globals['_BACKENDINFORMATION']._serialized_start=447
+  _globals['_BACKENDINFORMATION']._serialized_end=660
+  _globals['_SVMINFO']._serialized_start=662
+  _globals['_SVMINFO']._serialized_end=769
+  _globals['_CONNECTION']._serialized_start=772
+  _globals['_CONNECTION']._serialized_end=974
+  _globals['_CREATEBACKENDREQUEST']._serialized_start=976
+  _globals['_CREATEBACKENDREQUEST']._serialized_end=1050
+  _globals['_CREATEBACKENDRESPONSE']._serialized_start=1052
+  _globals['_CREATEBACKENDRESPONSE']._serialized_end=1115
+  _globals['_GETBACKENDREQUEST']._serialized_start=1117
+  _globals['_GETBACKENDREQUEST']._serialized_end=1148
+  _globals['_GETBACKENDRESPONSE']._serialized_start=1150
+  _globals['_GETBACKENDRESPONSE']._serialized_end=1210
+  _globals['_LISTBACKENDSREQUEST']._serialized_start=1213
+  _globals['_LISTBACKENDSREQUEST']._serialized_end=1382
+  _globals['_LISTBACKENDSRESPONSE']._serialized_start=1384
+  _globals['_LISTBACKENDSRESPONSE']._serialized_end=1493
+  _globals['_UPDATEBACKENDREQUEST']._serialized_start=1496
+  _globals['_UPDATEBACKENDREQUEST']._serialized_end=1631
+  _globals['_UPDATEBACKENDRESPONSE']._serialized_start=1633
+  _globals['_UPDATEBACKENDRESPONSE']._serialized_end=1696
+  _globals['_DELETEBACKENDREQUEST']._serialized_start=1698
+  _globals['_DELETEBACKENDREQUEST']._serialized_end=1732
+  _globals['_TERMINATEBACKENDREQUEST']._serialized_start=1734
+  _globals['_TERMINATEBACKENDREQUEST']._serialized_end=1816
+  _globals['_TERMINATEBACKENDRESPONSE']._serialized_start=1818
+  _globals['_TERMINATEBACKENDRESPONSE']._serialized_end=1844
+  _globals['_CONNECTIONTRANSITION']._serialized_start=1847
+  _globals['_CONNECTIONTRANSITION']._serialized_end=2011
+  _globals['_LISTBACKENDHISTORYREQUEST']._serialized_start=2013
+  _globals['_LISTBACKENDHISTORYREQUEST']._serialized_end=2091
+  _globals['_LISTBACKENDHISTORYRESPONSE']._serialized_start=2094
+  _globals['_LISTBACKENDHISTORYRESPONSE']._serialized_end=2225
+  _globals['_WATCHBACKENDSREQUEST']._serialized_start=2227
+  _globals['_WATCHBACKENDSREQUEST']._serialized_end=2320
+  _globals['_BACKENDEVENT']._serialized_start=2323
+  _globals['_BACKENDEVENT']._serialized_end=2463
+  _globals['_FETCHATTESTATIONPOLICYREQUEST']._serialized_start=2465
+  _globals['_FETCHATTESTATIONPOLICYREQUEST']._serialized_end=2560
+  _globals['_FETCHATTESTATIONPOLICYRESPONSE']._serialized_start=2562
+  _globals['_FETCHATTESTATIONPOLICYRESPONSE']._serialized_end=2656
+  _globals['_FETCHSVMINFOREQUEST']._serialized_start=2658
+  _globals['_FETCHSVMINFOREQUEST']._serialized_end=2743
+  _globals['_FETCHSVMINFORESPONSE']._serialized_start=2745
+  _globals['_FETCHSVMINFORESPONSE']._serialized_end=2856
+  _globals['_BACKENDS']._serialized_start=3697
+  _globals['_BACKENDS']._serialized_end=4623
 # @@protoc_insertion_point(module_scope)

@@ -1,5 +1,6 @@
 import datetime
 
+from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import empty_pb2 as _empty_pb2
 from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
@@ -69,7 +70,7 @@ BACKEND_EVENT_TYPE_UNRESPONSIVE: BackendEventType
 BACKEND_EVENT_TYPE_TERMINATED: BackendEventType
 
 class Backend(_message.Message):
-    __slots__ = ("id", "name", "description", "address", "created_at", "updated_at", "connection")
+    __slots__ = ("id", "name", "description", "address", "created_at", "updated_at", "connection", "information")
     ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
@@ -77,6 +78,7 @@ class Backend(_message.Message):
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
     CONNECTION_FIELD_NUMBER: _ClassVar[int]
+    INFORMATION_FIELD_NUMBER: _ClassVar[int]
     id: str
     name: str
     description: str
@@ -84,7 +86,34 @@ class Backend(_message.Message):
     created_at: _timestamp_pb2.Timestamp
     updated_at: _timestamp_pb2.Timestamp
     connection: Connection
-    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., address: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., connection: _Optional[_Union[Connection, _Mapping]] = ...) -> None: ...
+    information: BackendInformation
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., address: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., connection: _Optional[_Union[Connection, _Mapping]] = ..., information: _Optional[_Union[BackendInformation, _Mapping]] = ...) -> None: ...
+
+class BackendInformation(_message.Message):
+    __slots__ = ("attestation_policy", "attestation_policy_fetched_at", "svm_info", "svm_info_fetched_at")
+    ATTESTATION_POLICY_FIELD_NUMBER: _ClassVar[int]
+    ATTESTATION_POLICY_FETCHED_AT_FIELD_NUMBER: _ClassVar[int]
+    SVM_INFO_FIELD_NUMBER: _ClassVar[int]
+    SVM_INFO_FETCHED_AT_FIELD_NUMBER: _ClassVar[int]
+    attestation_policy: bytes
+    attestation_policy_fetched_at: _timestamp_pb2.Timestamp
+    svm_info: SvmInfo
+    svm_info_fetched_at: _timestamp_pb2.Timestamp
+    def __init__(self, attestation_policy: _Optional[bytes] = ..., attestation_policy_fetched_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., svm_info: _Optional[_Union[SvmInfo, _Mapping]] = ..., svm_info_fetched_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class SvmInfo(_message.Message):
+    __slots__ = ("ovmf_version", "cpu_num", "cpu_type", "kernel_cmd", "eos_version")
+    OVMF_VERSION_FIELD_NUMBER: _ClassVar[int]
+    CPU_NUM_FIELD_NUMBER: _ClassVar[int]
+    CPU_TYPE_FIELD_NUMBER: _ClassVar[int]
+    KERNEL_CMD_FIELD_NUMBER: _ClassVar[int]
+    EOS_VERSION_FIELD_NUMBER: _ClassVar[int]
+    ovmf_version: str
+    cpu_num: int
+    cpu_type: str
+    kernel_cmd: str
+    eos_version: str
+    def __init__(self, ovmf_version: _Optional[str] = ..., cpu_num: _Optional[int] = ..., cpu_type: _Optional[str] = ..., kernel_cmd: _Optional[str] = ..., eos_version: _Optional[str] = ...) -> None: ...
 
 class Connection(_message.Message):
     __slots__ = ("status", "connected_since", "last_seen", "peer", "certificate_serial")
@@ -249,3 +278,35 @@ class BackendEvent(_message.Message):
     backend: Backend
     at: _timestamp_pb2.Timestamp
     def __init__(self, type: _Optional[_Union[BackendEventType, str]] = ..., backend: _Optional[_Union[Backend, _Mapping]] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class FetchAttestationPolicyRequest(_message.Message):
+    __slots__ = ("backend_id", "timeout")
+    BACKEND_ID_FIELD_NUMBER: _ClassVar[int]
+    TIMEOUT_FIELD_NUMBER: _ClassVar[int]
+    backend_id: str
+    timeout: _duration_pb2.Duration
+    def __init__(self, backend_id: _Optional[str] = ..., timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+
+class FetchAttestationPolicyResponse(_message.Message):
+    __slots__ = ("info", "fetched_at")
+    INFO_FIELD_NUMBER: _ClassVar[int]
+    FETCHED_AT_FIELD_NUMBER: _ClassVar[int]
+    info: bytes
+    fetched_at: _timestamp_pb2.Timestamp
+    def __init__(self, info: _Optional[bytes] = ..., fetched_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class FetchSvmInfoRequest(_message.Message):
+    __slots__ = ("backend_id", "timeout")
+    BACKEND_ID_FIELD_NUMBER: _ClassVar[int]
+    TIMEOUT_FIELD_NUMBER: _ClassVar[int]
+    backend_id: str
+    timeout: _duration_pb2.Duration
+    def __init__(self, backend_id: _Optional[str] = ..., timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+
+class FetchSvmInfoResponse(_message.Message):
+    __slots__ = ("svm_info", "fetched_at")
+    SVM_INFO_FIELD_NUMBER: _ClassVar[int]
+    FETCHED_AT_FIELD_NUMBER: _ClassVar[int]
+    svm_info: SvmInfo
+    fetched_at: _timestamp_pb2.Timestamp
+    def __init__(self, svm_info: _Optional[_Union[SvmInfo, _Mapping]] = ..., fetched_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

@@ -77,6 +77,16 @@ class BackendsStub:
                 request_serializer=backendsd_dot_v1_dot_backends__pb2.WatchBackendsRequest.SerializeToString,
                 response_deserializer=backendsd_dot_v1_dot_backends__pb2.BackendEvent.FromString,
                 _registered_method=True)
+        self.FetchAttestationPolicy = channel.unary_unary(
+                '/backendsd.v1.Backends/FetchAttestationPolicy',
+                request_serializer=backendsd_dot_v1_dot_backends__pb2.FetchAttestationPolicyRequest.SerializeToString,
+                response_deserializer=backendsd_dot_v1_dot_backends__pb2.FetchAttestationPolicyResponse.FromString,
+                _registered_method=True)
+        self.FetchSvmInfo = channel.unary_unary(
+                '/backendsd.v1.Backends/FetchSvmInfo',
+                request_serializer=backendsd_dot_v1_dot_backends__pb2.FetchSvmInfoRequest.SerializeToString,
+                response_deserializer=backendsd_dot_v1_dot_backends__pb2.FetchSvmInfoResponse.FromString,
+                _registered_method=True)
 
 
 class BackendsServicer:
@@ -146,6 +156,24 @@ class BackendsServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def FetchAttestationPolicy(self, request, context):
+        """Asks the connected manager for its attestation policy, stores it and
+        returns it. FAILED_PRECONDITION when the backend is not connected,
+        DEADLINE_EXCEEDED when the manager does not answer in time, UNAVAILABLE
+        when its session ends while waiting.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def FetchSvmInfo(self, request, context):
+        """Asks the connected manager for the facts of the VM it boots, stores and
+        returns them. Errors as for FetchAttestationPolicy.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_BackendsServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -188,6 +216,16 @@ def add_BackendsServicer_to_server(servicer, server):
                     servicer.WatchBackends,
                     request_deserializer=backendsd_dot_v1_dot_backends__pb2.WatchBackendsRequest.FromString,
                     response_serializer=backendsd_dot_v1_dot_backends__pb2.BackendEvent.SerializeToString,
+            ),
+            'FetchAttestationPolicy': grpc.unary_unary_rpc_method_handler(
+                    servicer.FetchAttestationPolicy,
+                    request_deserializer=backendsd_dot_v1_dot_backends__pb2.FetchAttestationPolicyRequest.FromString,
+                    response_serializer=backendsd_dot_v1_dot_backends__pb2.FetchAttestationPolicyResponse.SerializeToString,
+            ),
+            'FetchSvmInfo': grpc.unary_unary_rpc_method_handler(
+                    servicer.FetchSvmInfo,
+                    request_deserializer=backendsd_dot_v1_dot_backends__pb2.FetchSvmInfoRequest.FromString,
+                    response_serializer=backendsd_dot_v1_dot_backends__pb2.FetchSvmInfoResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -408,6 +446,60 @@ class Backends:
             '/backendsd.v1.Backends/WatchBackends',
             backendsd_dot_v1_dot_backends__pb2.WatchBackendsRequest.SerializeToString,
             backendsd_dot_v1_dot_backends__pb2.BackendEvent.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FetchAttestationPolicy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/backendsd.v1.Backends/FetchAttestationPolicy',
+            backendsd_dot_v1_dot_backends__pb2.FetchAttestationPolicyRequest.SerializeToString,
+            backendsd_dot_v1_dot_backends__pb2.FetchAttestationPolicyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FetchSvmInfo(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/backendsd.v1.Backends/FetchSvmInfo',
+            backendsd_dot_v1_dot_backends__pb2.FetchSvmInfoRequest.SerializeToString,
+            backendsd_dot_v1_dot_backends__pb2.FetchSvmInfoResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,80 @@
+"""What a backend's manager reports about it: its attestation policy and VM facts.
+
+The latest answers are stored, so operators see them while the backend is
+offline too. Health probes ask for the VM facts anyway, and their answers
+update the same record.
+"""
+
+from __future__ import annotations
+
+import structlog
+
+from backendsd.backends.model import BackendInformation, SvmInfo, SvmInfoUpdate
+from backendsd.batching import BatchWriter
+from backendsd.clock import now_us
+from backendsd.connections.registry import ConnectionRegistry
+from backendsd.connections.requests import AnswerKind, fresh_request_id
+from backendsd.connections.session import Session
+from backendsd.proto.manager import manager_pb2
+from backendsd.store.protocols import BackendStore, InformationStore
+
+logger = structlog.get_logger(__name__)
+
+
+class InformationService:
+    def __init__(
+        self,
+        *,
+        store: InformationStore,
+        backends: BackendStore,
+        registry: ConnectionRegistry,
+        probe_answers: BatchWriter[SvmInfoUpdate],
+    ) -> None:
+        self._store = store
+        self._backends = backends
+        self._registry = registry
+        self._probe_answers = probe_answers
+        registry.on_svm_info(self._record_svm_info)
+
+    async def get(self, backend_id: str) -> BackendInformation:
+        return await self._store.get(backend_id)
+
+    async def fetch_attestation_policy(self, backend_id: str, timeout: float) -> tuple[bytes, int]:
+        """Ask the manager for its attestation policy; store and return it with the fetch time."""
+        session = await self._session(backend_id)
+        request_id = fresh_request_id()
+        answer = await session.request(
+            [manager_pb2.ServerStreamMessage(attestationPolicyReq=manager_pb2.AttestationPolicyReq(id=request_id))],
+            answer=AnswerKind.ATTESTATION_POLICY,
+            key=request_id,
+            timeout=timeout,
+        )
+        fetched_at = now_us()
+        policy = answer.attestationPolicy.info
+        await self._store.save_attestation_policy(backend_id, policy, fetched_at)
+        logger.info("attestation_policy_fetched", backend_id=backend_id, size=len(policy))
+        return policy, fetched_at
+
+    async def fetch_svm_info(self, backend_id: str, timeout: float) -> tuple[SvmInfo, int]:
+        """Ask the manager for its VM facts; store and return them with the fetch time."""
+        session = await self._session(backend_id)
+        request_id = fresh_request_id()
+        answer = await session.request(
+            [manager_pb2.ServerStreamMessage(svmInfoReq=manager_pb2.SVMInfoReq(id=request_id))],
+            answer=AnswerKind.SVM_INFO,
+            key=request_id,
+            timeout=timeout,
+        )
+        # The registry's listener has queued this answer for storage already;
+        # waiting for it keeps GetBackend consistent with this reply.
+        await self._probe_answers.flush()
+        logger.info("svm_info_fetched", backend_id=backend_id)
+        return SvmInfo.from_message(answer.svm_info), now_us()
+
+    async def _session(self, backend_id: str) -> Session:
+        await self._backends.get(backend_id)
+        return self._registry.session_for(backend_id)
+
+    def _record_svm_info(self, session: Session, message: manager_pb2.SVMInfo) -> None:
+        update = SvmInfoUpdate(session.backend_id, SvmInfo.from_message(message), now_us())
+        self._probe_answers.add(update)
