@@ -131,9 +131,10 @@ async def test_shutdown_reports_not_serving(daemon: DaemonProcess) -> None:
 async def test_rpc_log_line_has_method_code_duration_peer(daemon: DaemonProcess, backends: backends_pb2_grpc.BackendsStub) -> None:
     await backends.ListBackends(pb.ListBackendsRequest())
 
-    records = [r for r in daemon.events("rpc_finished") if r["method"] == "/backendsd.v1.Backends/ListBackends"]
+    records = [r for r in daemon.events("rpc_finished") if r["rpc_method"] == "/backendsd.v1.Backends/ListBackends"]
 
     assert len(records) == 1
+    assert "method" not in records[0]
     assert records[0]["code"] == "OK"
     assert records[0]["duration_ms"] >= 0
     assert "127.0.0.1" in records[0]["peer"]
