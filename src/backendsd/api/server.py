@@ -25,6 +25,10 @@ from backendsd.proto.backendsd.v1 import backends_pb2_grpc, certs_pb2_grpc
 
 MANAGEMENT_SERVICES = (BACKENDS_SERVICE, CERTS_SERVICE)
 
+# grpcio sets SO_REUSEPORT by default, which lets a second daemon bind the
+# same port and take half of the connections. With it off, the bind fails.
+SERVER_OPTIONS = [("grpc.so_reuseport", 0)]
+
 
 class ManagementServer:
     """The management API's gRPC server and its health status."""
@@ -34,7 +38,8 @@ class ManagementServer:
     ) -> None:
         roles: Mapping[str, Role] = {**backends_roles(), **certs_roles()}
         self._server = grpc.aio.server(
-            interceptors=[ManagementInterceptor(authenticator=authenticator, required_roles=roles)]
+            interceptors=[ManagementInterceptor(authenticator=authenticator, required_roles=roles)],
+            options=SERVER_OPTIONS,
         )
         self._health = health.aio.HealthServicer()
 
