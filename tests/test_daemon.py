@@ -9,13 +9,14 @@ import stat
 from pathlib import Path
 
 import grpc
+import pytest
 from cryptography import x509
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from backendsd.proto.backendsd.v1 import backends_pb2 as pb
 from backendsd.proto.backendsd.v1 import backends_pb2_grpc
 from tests.helpers.client import secure_channel
-from tests.helpers.daemon import DaemonProcess, start_daemon
+from tests.helpers.daemon import DaemonProcess, run_cli, start_daemon
 
 
 def mode_of(path: Path) -> int:
@@ -131,9 +132,10 @@ async def test_shutdown_reports_not_serving(daemon: DaemonProcess) -> None:
 async def test_rpc_log_line_has_method_code_duration_peer(daemon: DaemonProcess, backends: backends_pb2_grpc.BackendsStub) -> None:
     await backends.ListBackends(pb.ListBackendsRequest())
 
-    records = [r for r in daemon.events("rpc_finished") if r["method"] == "/backendsd.v1.Backends/ListBackends"]
+    records = [r for r in daemon.events("rpc_finished") if r["rpc_method"] == "/backendsd.v1.Backends/ListBackends"]
 
     assert len(records) == 1
+    assert "method" not in records[0]
     assert records[0]["code"] == "OK"
     assert records[0]["duration_ms"] >= 0
     assert "127.0.0.1" in records[0]["peer"]
@@ -149,3 +151,57 @@ async def test_insecure_api_serves_plaintext(tmp_path: Path) -> None:
         daemon.kill()
 
     assert response.status == health_pb2.HealthCheckResponse.SERVING
+
+
+async def test_second_daemon_same_data_dir_exits_1(daemon: DaemonProcess) -> None:
+    """A second daemon on a data directory in use exits with one line instead of sharing the database."""
+    result = run_cli(
+        "serve", "--data-dir", str(daemon.data_dir), "--api-addr", "127.0.0.1:0", "--manager-addr", "127.0.0.1:0",
+        check=False,
+    )
+
+    lines = result.stderr.splitlines()
+    assert result.returncode == 1
+    assert len(lines) == 1
+    assert str(daemon.data_dir.resolve()) in lines[0]
+    assert "another backendsd daemon is running" in lines[0]
+
+
+@pytest.mark.parametrize(("listener", "flag"), [("api_listening", "--api-addr"), ("manager_listening", "--manager-addr")])
+async def test_second_daemon_same_port_fails(tmp_path: Path, listener: str, flag: str) -> None:
+    """A port that another daemon listens on is an error naming the address, not a shared port."""
+    first = start_daemon(tmp_path / "first", wait_for=("api_listening", "manager_listening"))
+    try:
+        taken = first.listening[listener]
+        result = run_cli(
+            "serve", "--data-dir", str(tmp_path / "second"), "--api-addr", "127.0.0.1:0",
+            "--manager-addr", "127.0.0.1:0", flag, taken, check=False,
+        )
+    finally:
+        first.kill()
+
+    last_line = result.stderr.splitlines()[-1]
+    assert result.returncode == 1
+    assert last_line.startswith(f"backendsd: cannot listen on {taken}")
+    assert "Address already in use" in last_line
+    assert "Traceback" not in result.stderr
+
+
+async def test_missing_admin_token_file_logged(tmp_path: Path) -> None:
+    """A restart without admin.token but with an active admin token logs how to recover, and no token."""
+    first = start_daemon(tmp_path / "data")
+    token = first.admin_token
+    assert first.stop() == 0
+    token_path = tmp_path / "data" / "admin.token"
+    token_path.unlink()
+
+    second = start_daemon(tmp_path / "data")
+    second.kill()
+
+    missing = second.events("admin_token_file_missing")
+    assert [record["path"] for record in missing] == [str(token_path)]
+    assert "backendsd token create" in missing[0]["recovery"]
+    assert "--role admin --name NAME" in missing[0]["recovery"]
+    assert second.events("admin_token_written") == []
+    assert not token_path.exists()
+    assert token not in second.log_path.read_text()

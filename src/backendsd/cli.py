@@ -2,8 +2,10 @@
 ``certs`` creates the CA and issues client certificates offline, and
 ``manager-sim`` runs simulated managers against a daemon.
 
-Every flag can also come from an environment variable ``BACKENDSD_<FLAG>``
-(``--data-dir`` from ``BACKENDSD_DATA_DIR``); a flag on the command line wins.
+The flags of ``serve``, ``--data-dir`` and the client certificate options of
+``certs issue`` can also come from an environment variable ``BACKENDSD_<FLAG>``,
+such as ``BACKENDSD_DATA_DIR`` for ``--data-dir``. A flag on the command line
+wins. An environment value must pass the same checks as the flag.
 """
 
 from __future__ import annotations
@@ -15,14 +17,14 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from backendsd import __version__
 from backendsd.auth.service import TokenService
 from backendsd.auth.tokens import Role
 from backendsd.clock import datetime_from_us
 from backendsd.config import ListenAddress, ServeConfig
-from backendsd.errors import BackendsdError
+from backendsd.errors import BackendsdError, StartupError
 from backendsd.log import LOG_FORMATS, LOG_LEVELS, configure_logging
 from backendsd.pki.keys import KeyType
 from backendsd.store.database import Database
@@ -30,6 +32,9 @@ from backendsd.store.tokens import SqliteTokenStore
 
 ENV_PREFIX = "BACKENDSD_"
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"", "0", "false", "no", "off"})
+
+T = TypeVar("T")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -44,6 +49,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BackendsdError as error:
         print(f"backendsd: {error.message}", file=sys.stderr)
         return 1
+    except OSError as error:
+        # A file or directory that cannot be read or created, such as a data
+        # directory without permission. Other OSErrors are not expected here.
+        if error.filename is None:
+            raise
+        print(f"backendsd: cannot use {error.filename}: {error.strerror}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 
@@ -52,8 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="backendsd",
         description="Control plane for confidential-computing backends.",
-        epilog=f"Every flag also reads the environment variable {ENV_PREFIX}<FLAG>, "
-        "for example BACKENDSD_DATA_DIR for --data-dir.",
+        epilog=f"The flags of serve, --data-dir, and --client-cert-ttl and --client-key-type of certs issue "
+        f"also read the environment variable {ENV_PREFIX}<FLAG>, for example BACKENDSD_DATA_DIR for --data-dir. "
+        "A flag on the command line wins.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -65,19 +78,85 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class EnvironmentValue(str):
+    """A flag's default taken from the environment, which remembers its variable for error messages."""
+
+    variable: str
+
+
 def _env(flag: str, default: Any) -> Any:
-    """Return the environment fallback for ``--flag``, or ``default``."""
-    return os.environ.get(ENV_PREFIX + flag.upper().replace("-", "_"), default)
+    """Return the environment fallback for ``--flag``, or ``default``.
 
-
-def _env_flag(flag: str) -> bool:
-    return str(_env(flag, "")).strip().lower() in TRUE_WORDS
+    argparse passes a string default through the flag's ``type`` only when
+    the flag is not on the command line. So an environment value is checked
+    by the same rules as the flag, and only for the subcommand that runs.
+    """
+    variable = ENV_PREFIX + flag.upper().replace("-", "_")
+    if variable not in os.environ:
+        return default
+    value = EnvironmentValue(os.environ[variable])
+    value.variable = variable
+    return value
 
 
 def _env_list(flag: str) -> list[str]:
     return [item.strip() for item in str(_env(flag, "")).split(",") if item.strip()]
 
 
+def _naming_environment(parse: Callable[[str], T]) -> Callable[[str], T]:
+    """Wrap an argparse ``type`` so that errors about an environment value name the variable."""
+
+    def parse_text(text: str) -> T:
+        try:
+            return parse(str(text))
+        except (argparse.ArgumentTypeError, ValueError) as error:
+            if not isinstance(text, EnvironmentValue):
+                raise
+            message = f"{text.variable}={str(text)!r} from the environment: {error}"
+            raise argparse.ArgumentTypeError(message) from error
+
+    # argparse names the type in its message for a ValueError.
+    parse_text.__name__ = getattr(parse, "__name__", "value")
+    return parse_text
+
+
+def _choice_of(choices: Sequence[str]) -> Callable[[str], str]:
+    """Return an argparse ``type`` that accepts one of ``choices``, because argparse checks no choices on defaults."""
+
+    def parse(text: str) -> str:
+        if text not in choices:
+            raise argparse.ArgumentTypeError(f"invalid choice {text!r}; use one of {', '.join(choices)}")
+        return text
+
+    return _naming_environment(parse)
+
+
+@_naming_environment
+def _switch_value(text: str) -> bool:
+    word = text.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise argparse.ArgumentTypeError(
+        f"invalid on/off value {text!r}; use 1, true, yes or on to turn it on, "
+        "and 0, false, no, off or an empty value to turn it off"
+    )
+
+
+class _Switch(argparse.Action):
+    """An on/off flag like ``store_true`` whose string default (from the environment) goes through ``type``."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, **kwargs)
+
+    def __call__(
+        self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any, option_string: str | None = None
+    ) -> None:
+        setattr(namespace, self.dest, True)
+
+
+@_naming_environment
 def _listen_address(text: str) -> ListenAddress:
     try:
         return ListenAddress.parse(text)
@@ -85,6 +164,7 @@ def _listen_address(text: str) -> ListenAddress:
         raise argparse.ArgumentTypeError(str(error)) from error
 
 
+@_naming_environment
 def _positive_seconds(text: str) -> float:
     try:
         value = float(text)
@@ -95,6 +175,7 @@ def _positive_seconds(text: str) -> float:
     return value
 
 
+@_naming_environment
 def _positive_days(text: str) -> datetime.timedelta:
     try:
         days = int(text)
@@ -103,6 +184,10 @@ def _positive_days(text: str) -> datetime.timedelta:
     if days < 1:
         raise argparse.ArgumentTypeError(f"invalid number of days {text!r}: must be 1 or more")
     return datetime.timedelta(days=days)
+
+
+def _key_type(text: str) -> KeyType:
+    return KeyType(_choice_of([key_type.value for key_type in KeyType])(text))
 
 
 def _add_client_cert_options(parser: argparse.ArgumentParser) -> None:
@@ -116,7 +201,7 @@ def _add_client_cert_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--client-key-type",
-        type=KeyType,
+        type=_key_type,
         choices=list(KeyType),
         default=_env("client-key-type", KeyType.ECDSA_P256.value),
         metavar="{" + ",".join(key_type.value for key_type in KeyType) + "}",
@@ -124,12 +209,14 @@ def _add_client_cert_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+@_naming_environment
 def _positive_count(text: str) -> int:
     if not text.isdigit() or int(text) == 0:
         raise argparse.ArgumentTypeError(f"invalid number {text!r}: must be a whole number above 0")
     return int(text)
 
 
+@_naming_environment
 def _strictly_positive_seconds(text: str) -> float:
     value = _positive_seconds(text)
     if value == 0:
@@ -187,8 +274,9 @@ def _add_serve_command(commands: Any) -> None:
     )
     serve.add_argument(
         "--api-insecure",
-        action="store_true",
-        default=_env_flag("api-insecure"),
+        action=_Switch,
+        type=_switch_value,
+        default=_env("api-insecure", False),
         help="serve the management API without TLS (a warning is logged unless the address is loopback)",
     )
     serve.add_argument(
@@ -222,8 +310,9 @@ def _add_manager_stream_flags(serve: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--verify-peer-address",
-        action="store_true",
-        default=_env_flag("verify-peer-address"),
+        action=_Switch,
+        type=_switch_value,
+        default=_env("verify-peer-address", False),
         help="refuse a manager whose IP address differs from its backend's address, when that is an IP address",
     )
     seconds = (
@@ -337,12 +426,14 @@ def _run_serve(args: argparse.Namespace) -> int:
 def _add_logging_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--log-level",
+        type=_choice_of(LOG_LEVELS),
         choices=LOG_LEVELS,
         default=_env("log-level", "info"),
         help="lowest level logged (default: %(default)s)",
     )
     parser.add_argument(
         "--log-format",
+        type=_choice_of(LOG_FORMATS),
         choices=LOG_FORMATS,
         default=_env("log-format", "json"),
         help="json: one JSON object per line; console: for people (default: %(default)s)",
@@ -366,6 +457,12 @@ def _add_token_commands(commands: Any) -> None:
         default=Role.VIEWER.value,
         help="admin: every call; viewer: read-only calls (default: %(default)s)",
     )
+    create.add_argument(
+        "--init",
+        action="store_true",
+        help="create the database in --data-dir if it is missing, for bootstrap scripts "
+        "(without it, a missing database is an error)",
+    )
     create.set_defaults(handler=_with_token_service(_create_token))
 
     listing = actions.add_parser("list", help="list tokens (never their secrets)")
@@ -386,9 +483,12 @@ def _with_token_service(action: TokenAction) -> Callable[[argparse.Namespace], i
 
     def handler(args: argparse.Namespace) -> int:
         configure_logging("warning")
+        database_path = ServeConfig(data_dir=args.data_dir).database_path
+        if not database_path.exists() and not getattr(args, "init", False):
+            raise StartupError(_missing_database_message(args))
 
         async def run() -> None:
-            database = await Database.open(ServeConfig(data_dir=args.data_dir).database_path)
+            database = await Database.open(database_path)
             try:
                 await action(TokenService(store=SqliteTokenStore(database)), args)
             finally:
@@ -398,6 +498,18 @@ def _with_token_service(action: TokenAction) -> Callable[[argparse.Namespace], i
         return 0
 
     return handler
+
+
+def _missing_database_message(args: argparse.Namespace) -> str:
+    """Return the error for a token command whose --data-dir contains no database, likely a mistyped path."""
+    database_path = ServeConfig(data_dir=args.data_dir).database_path
+    message = (
+        f"no database at {database_path.resolve()}. Check --data-dir, "
+        f"or run 'backendsd serve --data-dir {args.data_dir}' once to create the database"
+    )
+    if args.action == "create":
+        message += " (or pass --init to create it here without the daemon)"
+    return message
 
 
 async def _create_token(tokens: TokenService, args: argparse.Namespace) -> None:
@@ -562,8 +674,9 @@ def _add_manager_sim_connection_flags(sim: argparse.ArgumentParser) -> None:
     )
     sim.add_argument(
         "--reconnect",
-        action="store_true",
-        default=_env_flag("reconnect"),
+        action=_Switch,
+        type=_switch_value,
+        default=_env("reconnect", False),
         help="dial again after a stream ends for any reason except Terminate, with backoff "
         "from 0.1 s doubling to 5 s, ±50%% jitter (default: exit when the sessions end)",
     )
@@ -613,8 +726,9 @@ def _add_manager_sim_behavior_flags(sim: argparse.ArgumentParser) -> None:
     )
     sim.add_argument(
         "--silent",
-        action="store_true",
-        default=_env_flag("silent"),
+        action=_Switch,
+        type=_switch_value,
+        default=_env("silent", False),
         help="send no response to any request, so that the manager looks wedged while its connection is fine",
     )
     sim.add_argument(

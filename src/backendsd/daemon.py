@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime
 import signal
+import socket
+from collections.abc import Iterator
 
 import structlog
 
@@ -16,15 +19,17 @@ from backendsd.backends.information import InformationService
 from backendsd.backends.model import SvmInfoUpdate
 from backendsd.backends.service import BackendService
 from backendsd.certs.service import CertificateService
+from backendsd.batching import BatchWriter
 from backendsd.computations.model import AgentRecord
 from backendsd.computations.retention import RetentionPolicy, RetentionTask
 from backendsd.computations.service import ComputationService
-from backendsd.config import ServeConfig
-from backendsd.batching import BatchWriter
+from backendsd.config import ListenAddress, ServeConfig
 from backendsd.connections.registry import ConnectionRegistry, ProbeSettings
 from backendsd.connections.router import MessageRouter
 from backendsd.connections.session import SessionLimits
+from backendsd.errors import StartupError
 from backendsd.events import EventHub, Hub
+from backendsd.lock import DataDirLock
 from backendsd.managers.authentication import PeerAuthenticator
 from backendsd.managers.server import KeepaliveSettings, ManagerServer
 from backendsd.managers.servicer import ManagerServicer
@@ -171,12 +176,10 @@ class Daemon:
     ) -> None:
         config = self.config
         self._management = ManagementServer(services=services, authenticator=authenticator)
-        if config.api_insecure:
-            bound = self._management.bind(config.api_addr, identity=None)
-            if not config.api_addr.is_loopback:
-                logger.warning("api_insecure", address=str(bound), reason="plaintext on a non-loopback address")
-        else:
-            bound = self._management.bind(config.api_addr, identity)
+        with _bind_errors_as_startup_error("management API", config.api_addr):
+            bound = self._management.bind(config.api_addr, None if config.api_insecure else identity)
+        if config.api_insecure and not config.api_addr.is_loopback:
+            logger.warning("api_insecure", address=str(bound), reason="plaintext on a non-loopback address")
         await self._management.start()
         logger.info("api_listening", address=str(bound), tls=not config.api_insecure)
 
@@ -186,7 +189,8 @@ class Daemon:
         self._managers = ManagerServer(
             servicer=servicer, keepalive=keepalive, max_message_size=config.max_message_size
         )
-        bound = self._managers.bind(config.manager_addr, identity)
+        with _bind_errors_as_startup_error("manager stream", config.manager_addr):
+            bound = self._managers.bind(config.manager_addr, identity)
         await self._managers.start()
         logger.info(
             "manager_listening",
@@ -225,14 +229,38 @@ async def serve(config: ServeConfig) -> None:
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signal_number, _request_stop, stop_requested, signal_number)
 
-    daemon = Daemon(config)
-    try:
-        await daemon.start()
-        await stop_requested.wait()
-    finally:
-        await daemon.stop()
+    with DataDirLock(config.data_dir):
+        daemon = Daemon(config)
+        try:
+            await daemon.start()
+            await stop_requested.wait()
+        finally:
+            await daemon.stop()
 
 
 def _request_stop(stop_requested: asyncio.Event, signal_number: int) -> None:
     logger.info("signal_received", signal=signal.Signals(signal_number).name)
     stop_requested.set()
+
+
+@contextlib.contextmanager
+def _bind_errors_as_startup_error(listener: str, address: ListenAddress) -> Iterator[None]:
+    """Turn grpcio's RuntimeError for a failed bind into a StartupError that names the cause."""
+    try:
+        yield
+    except RuntimeError as error:
+        raise StartupError(f"cannot listen on {address} for the {listener}: {_bind_failure_reason(address)}") from error
+
+
+def _bind_failure_reason(address: ListenAddress) -> str:
+    """Return why ``address`` cannot be bound, found by binding a plain socket to it.
+
+    grpcio's RuntimeError does not say why its bind failed, and its log line
+    is not machine-readable.
+    """
+    try:
+        with socket.create_server((address.host, address.port)):
+            pass
+    except OSError as error:
+        return error.strerror or str(error)
+    return "grpcio gave no reason; set GRPC_VERBOSITY=debug for details"

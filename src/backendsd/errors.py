@@ -66,10 +66,6 @@ class DeadlineExceededError(BackendsdError):
     """The other side did not answer in time."""
 
 
-class UnavailableError(BackendsdError):
-    """A dependency went away or is busy; retrying later may succeed."""
-
-
 class ResourceExhaustedError(BackendsdError):
     """A bounded resource (a queue, a session limit) is full; retrying later may succeed."""
 
@@ -80,3 +76,20 @@ class UnauthenticatedError(BackendsdError):
 
 class PermissionDeniedError(BackendsdError):
     """The caller is known but its role does not allow the operation."""
+
+
+class MalformedRequestError(BackendsdError):
+    """The request bytes do not decode as the method's request message."""
+
+
+class UnavailableError(BackendsdError):
+    """A dependency (the database, a manager's session) is busy or went away; retrying later may succeed."""
+
+
+class StartupError(BackendsdError):
+    """The daemon or a command cannot start with this host, configuration or data directory.
+
+    Examples are a listen address in use, a data directory that another
+    daemon holds, and a missing database or one from a newer backendsd. The
+    command line prints the message on one line and exits with status 1.
+    """

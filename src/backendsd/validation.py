@@ -10,7 +10,6 @@ from __future__ import annotations
 import ipaddress
 import re
 import unicodedata
-import uuid
 
 from backendsd.errors import FieldViolation
 
@@ -19,6 +18,20 @@ MAX_ECHOED_CHARS = 40
 
 _HOST_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 MAX_HOST_NAME_LENGTH = 253
+
+# Only the canonical 8-4-4-4-12 form. uuid.UUID() also accepts braces, a
+# urn:uuid: prefix, missing hyphens and non-ASCII digits.
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+# Labels that make a string look like an attempt at an IPv4 address rather
+# than a host name: decimal, octal-looking or hexadecimal numbers.
+_NUMERIC_LABEL = re.compile(r"[0-9]+|0[xX][0-9a-fA-F]*")
+_IPV4_BROADCAST = ipaddress.IPv4Address("255.255.255.255")
+
+# Unicode categories that render as nothing or move text around: format
+# characters (zero-width spaces, bidi overrides, the byte order mark) and
+# the line and paragraph separators.
+_INVISIBLE_CATEGORIES = frozenset({"Cf", "Zl", "Zp"})
 
 
 def shorten(value: str) -> str:
@@ -29,12 +42,17 @@ def shorten(value: str) -> str:
 
 
 def check_uuid(field: str, value: str, violations: list[FieldViolation]) -> str:
-    """Return the canonical lower-case form of a UUID string."""
-    try:
-        return str(uuid.UUID(value))
-    except ValueError:
-        violations.append(FieldViolation(field, f"{field}: {shorten(value)} is not a valid UUID"))
+    """Return a UUID in its canonical hyphenated form (any case), lower-cased."""
+    if not _UUID.fullmatch(value):
+        violations.append(
+            FieldViolation(
+                field,
+                f"{field}: {shorten(value)} is not a valid UUID; "
+                "use 32 hexadecimal digits in groups of 8-4-4-4-12 separated by hyphens",
+            )
+        )
         return value
+    return value.lower()
 
 
 def check_text(
@@ -46,8 +64,8 @@ def check_text(
     max_length: int,
     allow_line_breaks: bool = False,
 ) -> str:
-    """Strip surrounding white space and check length and control characters."""
-    text = value.strip()
+    """Strip surrounding white space, normalize to NFC, and check length and control characters."""
+    text = unicodedata.normalize("NFC", value.strip())
     if len(text) < min_length:
         rule = "is required" if min_length == 1 else f"needs at least {min_length} characters"
         violations.append(FieldViolation(field, f"{field} {rule}"))
@@ -63,11 +81,37 @@ def check_text(
     return text
 
 
+def check_display_name(field: str, value: str, violations: list[FieldViolation], *, max_length: int) -> str:
+    """Check a name that people read and compare, as check_text does, and reject invisible characters.
+
+    A name must not contain format characters or line and paragraph
+    separators, which can make two different names look the same. It must
+    also have a visible character, because Hangul fillers and white space
+    alone render as a blank.
+    """
+    text = check_text(field, value, violations, min_length=1, max_length=max_length)
+    invisible = sorted({ch for ch in text if unicodedata.category(ch) in _INVISIBLE_CATEGORIES})
+    if invisible:
+        listed = ", ".join(f"U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed')}" for ch in invisible)
+        violations.append(
+            FieldViolation(field, f"{field}: {shorten(text)} contains invisible characters ({listed}), which are not allowed")
+        )
+    elif text and all(_renders_blank(ch) for ch in text):
+        violations.append(FieldViolation(field, f"{field}: {shorten(text)} has no visible character"))
+    return text
+
+
+def _renders_blank(ch: str) -> bool:
+    return ch.isspace() or unicodedata.name(ch, "").endswith("FILLER")
+
+
 def check_address(field: str, value: str, violations: list[FieldViolation]) -> str:
     """Normalize an IPv4 address, IPv6 address or RFC 1123 host name.
 
-    IPv6 addresses come back in compressed form, host names in lower case
-    without a trailing dot. Ports, brackets, zone ids and CIDR prefixes are
+    IPv6 addresses come back in compressed form, IPv4-mapped IPv6 addresses
+    (``::ffff:10.0.0.9``) as plain IPv4, host names in lower case without a
+    trailing dot. Ports, brackets, zone ids, CIDR prefixes and addresses that
+    name no single host (unspecified, multicast, IPv4 broadcast) are
     rejected, because a backend's address names one host.
     """
     text = value.strip()
@@ -80,10 +124,17 @@ def check_address(field: str, value: str, violations: list[FieldViolation]) -> s
     except ValueError:
         pass
     else:
-        if isinstance(address, ipaddress.IPv6Address) and address.scope_id:
-            violations.append(FieldViolation(field, f"{field}: {shorten(text)} has an IPv6 zone id, which is not allowed"))
-            return text
-        return str(address)
+        return _check_ip_address(field, text, address, violations)
+
+    if all(_NUMERIC_LABEL.fullmatch(label) for label in text.split(".")):
+        violations.append(
+            FieldViolation(
+                field,
+                f"{field}: {shorten(text)} is not a valid dotted-decimal IPv4 address; "
+                "write four numbers from 0 to 255 without leading zeros, as in 10.0.0.1",
+            )
+        )
+        return text
 
     problem = _host_name_problem(text)
     if problem:
@@ -95,6 +146,31 @@ def check_address(field: str, value: str, violations: list[FieldViolation]) -> s
         )
         return text
     return text.lower().removesuffix(".")
+
+
+def _check_ip_address(
+    field: str, text: str, address: ipaddress.IPv4Address | ipaddress.IPv6Address, violations: list[FieldViolation]
+) -> str:
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.scope_id:
+            violations.append(FieldViolation(field, f"{field}: {shorten(text)} has an IPv6 zone id, which is not allowed"))
+            return text
+        # One host, one spelling: the plain IPv4 form, whatever str() of a
+        # mapped address gives in this Python version.
+        if address.ipv4_mapped is not None:
+            address = address.ipv4_mapped
+
+    problem = None
+    if address.is_unspecified:
+        problem = "is the unspecified address, which names no host"
+    elif address.is_multicast:
+        problem = "is a multicast address, which names a group of hosts, not one host"
+    elif address == _IPV4_BROADCAST:
+        problem = "is the IPv4 broadcast address, which names every host on the link, not one host"
+    if problem:
+        violations.append(FieldViolation(field, f"{field}: {shorten(text)} {problem}"))
+        return text
+    return str(address)
 
 
 def check_host_name(field: str, value: str, violations: list[FieldViolation]) -> str:

@@ -49,6 +49,22 @@ async def test_malformed_authorization_is_unauthenticated(daemon: DaemonProcess)
     assert "Bearer" in caught.value.details()
 
 
+async def test_two_authorization_values_are_unauthenticated(daemon: DaemonProcess) -> None:
+    """Two authorization values, even two valid ones, are rejected: which one counts would be ambiguous."""
+    channel = secure_channel(daemon.api_address, daemon.ca_pem)
+    bearer = f"Bearer {daemon.admin_token}"
+    try:
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await backends_pb2_grpc.BackendsStub(channel).ListBackends(
+                pb.ListBackendsRequest(), metadata=(("authorization", bearer), ("authorization", bearer))
+            )
+    finally:
+        await channel.close()
+
+    assert caught.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    assert "send exactly one authorization header" in caught.value.details()
+
+
 async def test_viewer_may_read(backends: Stub, viewer_backends: Stub) -> None:
     created = (await backends.CreateBackend(pb.CreateBackendRequest(name="n", address="10.0.0.1"))).backend
 

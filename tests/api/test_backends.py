@@ -68,6 +68,11 @@ async def test_create_normalizes_address(backends: Stub, given: str, stored: str
         ({"name": "ok", "address": "256.1.1.1"}, "address"),
         ({"name": "ok", "address": "fe80::1%eth0"}, "address"),
         ({"name": "ok", "address": "a" * 64 + ".example"}, "address"),
+        ({"name": "ok", "address": "0.0.0.0"}, "address"),
+        ({"name": "ok", "address": "ff02::1"}, "address"),
+        ({"name": "edge\u200b1", "address": "10.0.0.1"}, "name"),
+        ({"name": "admin\u202etxt.exe", "address": "10.0.0.1"}, "name"),
+        ({"name": "\u3164", "address": "10.0.0.1"}, "name"),
     ],
 )
 async def test_create_rejects_invalid_field(backends: Stub, request_fields: dict[str, str], field: str) -> None:
@@ -108,6 +113,30 @@ async def test_create_duplicate_address_names_owner(backends: Stub) -> None:
 
     assert caught.value.code() == grpc.StatusCode.ALREADY_EXISTS
     assert first.id in caught.value.details()
+
+
+async def test_create_mapped_ipv6_is_same_host(backends: Stub) -> None:
+    """An IPv4-mapped IPv6 address is stored as IPv4 and conflicts with the same IPv4 address."""
+    first = await create(backends, address="::ffff:10.0.0.9")
+
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await create(backends, name="other", address="10.0.0.9")
+
+    assert first.address == "10.0.0.9"
+    assert caught.value.code() == grpc.StatusCode.ALREADY_EXISTS
+
+
+async def test_create_stores_name_in_nfc(backends: Stub) -> None:
+    """A decomposed name is stored composed, and a filter in either form finds it."""
+    created = await create(backends, name="cafe\u0301", description="cre\u0300me")
+
+    by_composed = await backends.ListBackends(pb.ListBackendsRequest(name="caf\u00e9"))
+    by_decomposed = await backends.ListBackends(pb.ListBackendsRequest(name="cafe\u0301"))
+
+    assert created.name == "caf\u00e9"
+    assert created.description == "cr\u00e8me"
+    assert by_composed.total == 1
+    assert by_decomposed.total == 1
 
 
 async def test_get_returns_created_backend(backends: Stub) -> None:
@@ -155,6 +184,32 @@ async def test_update_unknown_id_is_not_found(backends: Stub) -> None:
         await backends.UpdateBackend(pb.UpdateBackendRequest(id=str(uuid.uuid4()), name="n", address="10.0.0.9"))
 
     assert caught.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+async def test_update_missing_before_conflict(backends: Stub) -> None:
+    """A missing backend is reported before an address conflict with another backend."""
+    await create(backends, address="10.0.0.9")
+    missing = str(uuid.uuid4())
+
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await backends.UpdateBackend(pb.UpdateBackendRequest(id=missing, name="n", address="10.0.0.9"))
+
+    assert caught.value.code() == grpc.StatusCode.NOT_FOUND
+    assert missing in caught.value.details()
+
+
+@pytest.mark.parametrize(
+    "given",
+    ["urn:uuid:{id}", "{{{id}}}", "{hex}"],
+)
+async def test_get_rejects_non_canonical_id(backends: Stub, given: str) -> None:
+    """Only the hyphenated 8-4-4-4-12 form names a backend, even when uuid.UUID would parse the text."""
+    created = await create(backends)
+
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await backends.GetBackend(pb.GetBackendRequest(id=given.format(id=created.id, hex=created.id.replace("-", ""))))
+
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
 
 
 async def test_update_replaces_all_fields(backends: Stub) -> None:

@@ -93,15 +93,10 @@ def start_daemon(
     """Start ``backendsd serve`` and wait until it logged each event in ``wait_for``."""
     log_path = log_path or data_dir.parent / f"{data_dir.name}.log"
     log_offset = log_path.stat().st_size if log_path.exists() else 0
+    # Both listeners get ephemeral ports: the servers do not share ports, and
+    # other daemons on this host may hold the default manager port.
     arguments = backendsd_command(
-        "serve",
-        "--data-dir",
-        str(data_dir),
-        "--api-addr",
-        "127.0.0.1:0",
-        "--manager-addr",
-        "127.0.0.1:0",
-        *extra_args,
+        "serve", "--data-dir", str(data_dir), "--api-addr", "127.0.0.1:0", "--manager-addr", "127.0.0.1:0", *extra_args
     )
     with open(log_path, "ab") as log_file:
         process = subprocess.Popen(

@@ -125,7 +125,7 @@ async def test_stalled_watcher_dropped_others_continue(tmp_path: Path) -> None:
 
 
 def watch_ends(daemon: DaemonProcess) -> list[dict[str, object]]:
-    return [r for r in daemon.events("rpc_finished") if r["method"] == "/backendsd.v1.Backends/WatchBackends"]
+    return [r for r in daemon.events("rpc_finished") if r["rpc_method"] == "/backendsd.v1.Backends/WatchBackends"]
 
 
 async def drain(watch: grpc.aio.UnaryStreamCall) -> grpc.StatusCode:

@@ -1,13 +1,14 @@
 """The server interceptor that every management RPC passes through.
 
-It authorizes the bearer token against the role the method needs, maps
-domain errors to statuses (through :func:`backendsd.api.status.status_for`),
-turns unexpected exceptions into INTERNAL without leaking their text, and
-logs one line per RPC.
+It authorizes the bearer token against the role the method needs, decodes
+the request of unary-request methods, maps domain errors to statuses (through
+:func:`backendsd.api.status.status_for`), turns unexpected exceptions into
+INTERNAL without leaking their text, and logs one line per RPC.
 """
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -15,11 +16,12 @@ from typing import Any
 
 import grpc
 import structlog
+from google.protobuf.message import DecodeError
 
 from backendsd.api.status import abort_with, status_for
 from backendsd.auth.authenticator import Authenticator
 from backendsd.auth.tokens import Role
-from backendsd.errors import BackendsdError
+from backendsd.errors import BackendsdError, MalformedRequestError, UnauthenticatedError
 
 logger = structlog.get_logger(__name__)
 
@@ -32,6 +34,7 @@ PUBLIC_SERVICE_PREFIXES = (
 )
 
 Behavior = Callable[..., Any]
+Deserializer = Callable[[bytes], Any]
 
 
 
@@ -77,16 +80,21 @@ class _Call:
     async def authorize(self, context: grpc.aio.ServicerContext) -> None:
         if self.required_role is None:
             return
-        metadata = dict(context.invocation_metadata() or ())
-        await self._authenticator.authorize(metadata.get("authorization"), self.required_role)
+        values = [value for key, value in context.invocation_metadata() or () if key == "authorization"]
+        # With several values, which one a proxy or the server picks is not
+        # defined, so none is trusted.
+        if len(values) > 1:
+            raise UnauthenticatedError(
+                f"the request has {len(values)} authorization metadata values; send exactly one authorization header"
+            )
+        await self._authenticator.authorize(values[0] if values else None, self.required_role)
 
     def log(self, context: grpc.aio.ServicerContext, code: grpc.StatusCode, started: float) -> None:
         # Public infrastructure calls (health probes every few seconds) would
-        # drown the log at info level.
+        # drown the log at info level. The method is in the context as rpc_method.
         log = logger.debug if self.required_role is None else logger.info
         log(
             "rpc_finished",
-            method=self.method,
             code=code.name,
             duration_ms=round((time.perf_counter() - started) * 1000, 3),
             peer=context.peer(),
@@ -108,9 +116,14 @@ async def _run_guarded(call: _Call, context: grpc.aio.ServicerContext, body: Cal
         except grpc.aio.AbortError:
             code = _code_of(context, default=grpc.StatusCode.UNKNOWN)
             raise
+        except asyncio.CancelledError:
+            # grpc.aio cancels the handler when the deadline passes, the
+            # client cancels or the server stops; no status can be sent.
+            code = _cancellation_code(context)
+            raise
         except Exception:
             code = grpc.StatusCode.INTERNAL
-            logger.exception("rpc_failed", method=call.method, peer=context.peer())
+            logger.exception("rpc_failed", peer=context.peer())
             await context.abort(grpc.StatusCode.INTERNAL, "internal error; the daemon log has the details")
         finally:
             call.log(context, code, started)
@@ -121,47 +134,74 @@ def _code_of(context: grpc.aio.ServicerContext, default: grpc.StatusCode) -> grp
     return code if isinstance(code, grpc.StatusCode) else default
 
 
+def _cancellation_code(context: grpc.aio.ServicerContext) -> grpc.StatusCode:
+    remaining = context.time_remaining()
+    if remaining is not None and remaining <= 0:
+        return grpc.StatusCode.DEADLINE_EXCEEDED
+    return grpc.StatusCode.CANCELLED
+
+
+def _decoder(deserializer: Deserializer | None) -> Deserializer:
+    """Return a function that decodes raw request bytes, raising MalformedRequestError if they are invalid."""
+    if deserializer is None:
+        return lambda raw: raw
+    message_type = getattr(deserializer, "__self__", None)
+    descriptor = getattr(message_type, "DESCRIPTOR", None)
+    message_name = descriptor.full_name if descriptor is not None else "request message"
+
+    def decode(raw: bytes) -> Any:
+        try:
+            return deserializer(raw)
+        except DecodeError as error:
+            raise MalformedRequestError(f"request is not a valid {message_name}: {error}") from error
+
+    return decode
+
+
 def _wrap_handler(handler: grpc.RpcMethodHandler, call: _Call) -> grpc.RpcMethodHandler:
+    # Unary requests reach the wrapper as raw bytes and are decoded inside
+    # the guarded body, so bad bytes get a status and a log line like any
+    # other error. grpcio decodes stream requests itself.
     if handler.unary_unary is not None:
         return grpc.unary_unary_rpc_method_handler(
-            _wrap_unary_response(handler.unary_unary, call),
-            request_deserializer=handler.request_deserializer,
+            _wrap_unary_response(handler.unary_unary, call, _decoder(handler.request_deserializer)),
+            request_deserializer=None,
             response_serializer=handler.response_serializer,
         )
     if handler.stream_unary is not None:
         return grpc.stream_unary_rpc_method_handler(
-            _wrap_unary_response(handler.stream_unary, call),
+            _wrap_unary_response(handler.stream_unary, call, _decoder(None)),
             request_deserializer=handler.request_deserializer,
             response_serializer=handler.response_serializer,
         )
     if handler.unary_stream is not None:
         return grpc.unary_stream_rpc_method_handler(
-            _wrap_streaming_response(handler.unary_stream, call),
-            request_deserializer=handler.request_deserializer,
+            _wrap_streaming_response(handler.unary_stream, call, _decoder(handler.request_deserializer)),
+            request_deserializer=None,
             response_serializer=handler.response_serializer,
         )
     return grpc.stream_stream_rpc_method_handler(
-        _wrap_streaming_response(handler.stream_stream, call),
+        _wrap_streaming_response(handler.stream_stream, call, _decoder(None)),
         request_deserializer=handler.request_deserializer,
         response_serializer=handler.response_serializer,
     )
 
 
-def _wrap_unary_response(behavior: Behavior, call: _Call) -> Behavior:
+def _wrap_unary_response(behavior: Behavior, call: _Call, decode: Deserializer) -> Behavior:
     async def wrapper(request: Any, context: grpc.aio.ServicerContext) -> Any:
-        return await _run_guarded(call, context, lambda: behavior(request, context))
+        return await _run_guarded(call, context, lambda: behavior(decode(request), context))
 
     return wrapper
 
 
-def _wrap_streaming_response(behavior: Behavior, call: _Call) -> Behavior:
+def _wrap_streaming_response(behavior: Behavior, call: _Call, decode: Deserializer) -> Behavior:
     """Wrap a response-streaming behavior, written as an async generator or with context.write."""
 
     async def wrapper(request: Any, context: grpc.aio.ServicerContext) -> None:
         # Responses are written from inside the guarded body, so an error
         # raised between two responses is mapped like any other.
         async def stream_all() -> None:
-            result = behavior(request, context)
+            result = behavior(decode(request), context)
             if inspect.isasyncgen(result):
                 async for response in result:
                     await context.write(response)

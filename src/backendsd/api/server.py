@@ -47,6 +47,10 @@ class ManagementServices:
     """Seconds a call waits for a manager's answer when neither the request nor its deadline says."""
     max_run_request_bytes: int
 
+# grpcio sets SO_REUSEPORT by default, which lets a second daemon bind the
+# same port and take half of the connections. With it off, the bind fails.
+SERVER_OPTIONS = [("grpc.so_reuseport", 0)]
+
 
 class ManagementServer:
     """The management API's gRPC server and its health status."""
@@ -55,7 +59,10 @@ class ManagementServer:
         roles: Mapping[str, Role] = {**backends_roles(), **certs_roles(), **computations_roles()}
         self._server = grpc.aio.server(
             interceptors=[ManagementInterceptor(authenticator=authenticator, required_roles=roles)],
-            options=[("grpc.max_receive_message_length", services.max_run_request_bytes + REQUEST_ENVELOPE_BYTES)],
+            options=[
+                *SERVER_OPTIONS,
+                ("grpc.max_receive_message_length", services.max_run_request_bytes + REQUEST_ENVELOPE_BYTES),
+            ],
         )
         self._health = health.aio.HealthServicer()
         self._add_servicers(services)

@@ -60,17 +60,27 @@ class TokenService:
         directory already controls the database, so writing a new token there
         after every admin token was revoked grants no new access.
         """
-        if await self._store.count_active(Role.ADMIN) > 0:
+        secret = generate_token()
+        record = await self._store.add_if_no_active(
+            Role.ADMIN, hash_token(secret), created_at=now_us(), choose_name=_free_bootstrap_name
+        )
+        if record is None:
+            if not path.exists():
+                logger.info(
+                    "admin_token_file_missing",
+                    path=str(path),
+                    recovery="an active admin token exists, so none is written; create another with "
+                    f"'backendsd token create --data-dir {path.parent} --role admin --name NAME'",
+                )
             return False
 
-        issued = await self.create(name=_free_bootstrap_name(await self._store.list()), role=Role.ADMIN)
-        write_private_file(path, issued.secret + "\n")
-        logger.info("admin_token_written", path=str(path), token_name=issued.record.name)
+        logger.info("token_created", token_name=record.name, role=record.role.value)
+        write_private_file(path, secret + "\n")
+        logger.info("admin_token_written", path=str(path), token_name=record.name)
         return True
 
 
-def _free_bootstrap_name(existing: list[ApiToken]) -> str:
-    active_names = {token.name for token in existing if not token.is_revoked}
+def _free_bootstrap_name(active_names: set[str]) -> str:
     name, counter = BOOTSTRAP_TOKEN_NAME, 1
     while name in active_names:
         counter += 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import unicodedata
 import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from backendsd.errors import FieldViolation, InvalidArgumentError
 from backendsd.events import BackendEvent, BackendEventType, EventHub, Subscription
 from backendsd.paging import DEFAULT_PAGE_SIZE, check_page
 from backendsd.store.protocols import BackendStore, HistoryStore
-from backendsd.validation import check_address, check_text, check_uuid, shorten
+from backendsd.validation import check_address, check_display_name, check_text, check_uuid, shorten
 
 logger = structlog.get_logger(__name__)
 
@@ -192,7 +193,7 @@ def _check_backend_id(backend_id: str) -> str:
 
 
 def _check_name(name: str, violations: list[FieldViolation]) -> str:
-    return check_text("name", name, violations, min_length=1, max_length=MAX_NAME_LENGTH)
+    return check_display_name("name", name, violations, max_length=MAX_NAME_LENGTH)
 
 
 def _check_description(description: str, violations: list[FieldViolation]) -> str:
@@ -204,7 +205,8 @@ def _check_description(description: str, violations: list[FieldViolation]) -> st
 def _check_update_mask(paths: Collection[str], violations: list[FieldViolation]) -> set[str]:
     if not paths:
         return set(UPDATABLE_FIELDS)
-    unknown = [path for path in paths if path not in UPDATABLE_FIELDS]
+    # dict.fromkeys drops repeated paths and keeps the order of the rest.
+    unknown = [path for path in dict.fromkeys(paths) if path not in UPDATABLE_FIELDS]
     for path in unknown:
         violations.append(
             FieldViolation(
@@ -233,7 +235,8 @@ def _build_query(offset: int, limit: int, name: str, address: str, order_by: str
     return BackendQuery(
         offset=offset,
         limit=limit or DEFAULT_PAGE_SIZE,
-        name_contains=name.strip(),
+        # Stored names are in NFC, so the filter must be too.
+        name_contains=unicodedata.normalize("NFC", name.strip()),
         address=normalized_address,
         order_by=order,
         descending=descending,

@@ -43,6 +43,8 @@ class ManagerServer:
             options=[
                 *keepalive.channel_options(),
                 ("grpc.max_receive_message_length", max_message_size),
+                # Without this, grpcio's default SO_REUSEPORT lets a second daemon share the port.
+                ("grpc.so_reuseport", 0),
             ]
         )
         # The generated *_pb2_grpc modules carry no type hints.

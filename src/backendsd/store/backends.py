@@ -93,6 +93,11 @@ class SqliteBackendStore:
         assignments = ", ".join(f"{column} = ?" for column in [*columns, "updated_at"])
 
         async with self._database.transaction() as connection:
+            # A missing backend is reported before an address conflict, so
+            # the caller learns the first thing to fix.
+            async with connection.execute("SELECT 1 FROM backends WHERE id = ?", (backend_id,)) as cursor:
+                if await cursor.fetchone() is None:
+                    raise NotFoundError("backend", backend_id)
             if changes.address is not None:
                 await _check_address_free(connection, changes.address, own_id=backend_id)
             async with connection.execute(
@@ -100,8 +105,8 @@ class SqliteBackendStore:
                 (*columns.values(), updated_at, backend_id),
             ) as cursor:
                 row = await cursor.fetchone()
-            if row is None:
-                raise NotFoundError("backend", backend_id)
+        if row is None:
+            raise RuntimeError("UPDATE ... RETURNING returned no row for a backend found in the same transaction")
         return _backend_from_row(row)
 
     async def delete(self, backend_id: str, deleted_at: int) -> builtins.list[int]:

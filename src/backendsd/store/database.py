@@ -5,14 +5,15 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 import structlog
 
+from backendsd.errors import StartupError, UnavailableError
 from backendsd.store.migrations import MIGRATIONS, Migration
 
 logger = structlog.get_logger(__name__)
@@ -65,9 +66,10 @@ class Database:
         """Run the body as one write transaction; commit on success, roll back on error."""
         async with self._write_lock:
             try:
-                await self._writer.execute("BEGIN IMMEDIATE")
-                yield self._writer
-                await self._writer.commit()
+                with _busy_as_unavailable():
+                    await self._writer.execute("BEGIN IMMEDIATE")
+                    yield self._writer
+                    await self._writer.commit()
             except BaseException:
                 # Also reached when the task is cancelled while BEGIN or COMMIT
                 # runs in aiosqlite's thread; ROLLBACK queues behind it there,
@@ -76,13 +78,15 @@ class Database:
                 raise
 
     async def fetch_one(self, sql: str, parameters: Iterable[Any] = ()) -> Row | None:
-        async with self._reader.execute(sql, tuple(parameters)) as cursor:
-            row: Row | None = await cursor.fetchone()
-            return row
+        with _busy_as_unavailable():
+            async with self._reader.execute(sql, tuple(parameters)) as cursor:
+                row: Row | None = await cursor.fetchone()
+                return row
 
     async def fetch_all(self, sql: str, parameters: Iterable[Any] = ()) -> list[Row]:
-        async with self._reader.execute(sql, tuple(parameters)) as cursor:
-            return list(await cursor.fetchall())
+        with _busy_as_unavailable():
+            async with self._reader.execute(sql, tuple(parameters)) as cursor:
+                return list(await cursor.fetchall())
 
     async def integrity_check(self) -> str:
         row = await self.fetch_one("PRAGMA integrity_check")
@@ -105,6 +109,26 @@ async def _connect(path: Path) -> aiosqlite.Connection:
     await connection.execute("PRAGMA foreign_keys = ON")
     await connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     return connection
+
+
+@contextmanager
+def _busy_as_unavailable() -> Iterator[None]:
+    """Raise UnavailableError for SQLite's "database is locked" after the busy timeout.
+
+    Another process (the token command, or a second daemon on a copied data
+    directory) held the lock for longer than BUSY_TIMEOUT_MS. The call may
+    succeed when it is retried.
+    """
+    try:
+        yield
+    except sqlite3.OperationalError as error:
+        # The primary result code is the low byte of an extended one.
+        if error.sqlite_errorcode & 0xFF not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+            raise
+        raise UnavailableError(
+            f"the database is busy (another process held its lock for more than {BUSY_TIMEOUT_MS // 1000} s); "
+            "retry the request"
+        ) from error
 
 
 async def _rollback(connection: aiosqlite.Connection) -> None:
@@ -130,10 +154,11 @@ async def _migrate(connection: aiosqlite.Connection, migrations: tuple[Migration
     latest = migrations[-1].version if migrations else 0
     for migration in migrations:
         try:
-            await connection.execute("BEGIN IMMEDIATE")
+            with _busy_as_unavailable():
+                await connection.execute("BEGIN IMMEDIATE")
             current = await _schema_version(connection)
             if current > latest:
-                raise RuntimeError(
+                raise StartupError(
                     f"database schema version {current} is newer than this backendsd ({latest}); "
                     "upgrade backendsd or restore an older database"
                 )

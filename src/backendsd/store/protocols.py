@@ -7,7 +7,7 @@ would implement them too, leaving the services unchanged.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from backendsd.auth.tokens import ApiToken, Role
@@ -49,6 +49,17 @@ class TokenStore(Protocol):
     async def add(self, name: str, role: Role, token_hash: str, created_at: int) -> ApiToken:
         """Insert a token; raise AlreadyExistsError if an active one has ``name``."""
 
+    async def add_if_no_active(
+        self, role: Role, token_hash: str, created_at: int, choose_name: Callable[[set[str]], str]
+    ) -> ApiToken | None:
+        """Insert a token with ``role`` unless an active token has that role; return it, or None.
+
+        The check and the insert are one transaction, so two processes that
+        start at once create one token between them. ``choose_name``
+        receives the names of all active tokens and returns the new token's
+        name.
+        """
+
     async def find_active(self, token_hash: str) -> ApiToken | None: ...
 
     async def list(self) -> list[ApiToken]:
@@ -56,8 +67,6 @@ class TokenStore(Protocol):
 
     async def revoke(self, name: str, revoked_at: int) -> ApiToken:
         """Revoke the active token called ``name``; raise NotFoundError."""
-
-    async def count_active(self, role: Role) -> int: ...
 
 
 class CertificateStore(Protocol):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from backendsd.auth.tokens import ApiToken, Role
 from backendsd.errors import AlreadyExistsError, NotFoundError
 from backendsd.store.database import Database, Row
@@ -12,6 +14,27 @@ _COLUMNS = "id, name, role, created_at, revoked_at"
 class SqliteTokenStore:
     def __init__(self, database: Database) -> None:
         self._database = database
+
+    async def add_if_no_active(
+        self, role: Role, token_hash: str, created_at: int, choose_name: Callable[[set[str]], str]
+    ) -> ApiToken | None:
+        async with self._database.transaction() as connection:
+            async with connection.execute(
+                "SELECT 1 FROM api_tokens WHERE role = ? AND revoked_at IS NULL LIMIT 1", (role.value,)
+            ) as cursor:
+                if await cursor.fetchone() is not None:
+                    return None
+            async with connection.execute("SELECT name FROM api_tokens WHERE revoked_at IS NULL") as cursor:
+                active_names = {str(row[0]) for row in await cursor.fetchall()}
+
+            async with connection.execute(
+                f"INSERT INTO api_tokens (name, role, token_hash, created_at) VALUES (?, ?, ?, ?) RETURNING {_COLUMNS}",
+                (choose_name(active_names), role.value, token_hash, created_at),
+            ) as cursor:
+                row = await cursor.fetchone()
+        if row is None:
+            raise RuntimeError("INSERT ... RETURNING returned no row")
+        return _token_from_row(row)
 
     async def add(self, name: str, role: Role, token_hash: str, created_at: int) -> ApiToken:
         async with self._database.transaction() as connection:
@@ -51,12 +74,6 @@ class SqliteTokenStore:
         if row is None:
             raise NotFoundError("active token", name)
         return _token_from_row(row)
-
-    async def count_active(self, role: Role) -> int:
-        row = await self._database.fetch_one(
-            "SELECT count(*) FROM api_tokens WHERE role = ? AND revoked_at IS NULL", (role.value,)
-        )
-        return int(row[0]) if row else 0
 
 
 def _token_from_row(row: Row) -> ApiToken:
