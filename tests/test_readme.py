@@ -48,3 +48,5 @@ def test_readme_walkthrough(tmp_path: Path) -> None:
     assert "CONNECTION_STATUS_CONNECTED" in result.stdout
     assert "ERROR" not in result.stderr
     assert "manager service terminated: server requested client termination" in result.stderr
+    assert '"agent_port"' in result.stdout
+    assert '"ovmf_version"' in result.stdout
