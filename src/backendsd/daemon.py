@@ -136,10 +136,10 @@ class Daemon:
         store = SqliteInformationStore(self._database)
         # Probe answers arrive every --probe-interval from every manager, so
         # they are written in batches.
-        probe_answers = BatchWriter(name="svm-info", write=store.save_svm_infos, flush_interval=0.5)
-        probe_answers.start()
-        self._writers.append(probe_answers)
-        return InformationService(store=store, backends=backend_store, registry=registry, probe_answers=probe_answers)
+        probe_responses = BatchWriter(name="svm-info", write=store.save_svm_infos, flush_interval=0.5)
+        probe_responses.start()
+        self._writers.append(probe_responses)
+        return InformationService(store=store, backends=backend_store, registry=registry, probe_responses=probe_responses)
 
     def _build_computations(self, backend_store: SqliteBackendStore, registry: ConnectionRegistry) -> ComputationService:
         assert self._database is not None  # opened first in start()

@@ -13,6 +13,7 @@ from backendsd.proto.manager import manager_pb2
 from tests.helpers.client import secure_channel
 from tests.helpers.daemon import DaemonProcess, start_daemon
 from tests.helpers.manager import ManagerClient, enroll
+from tests.helpers.wait import eventually
 from tests.managers.test_sessions import history_types, wait_for_status
 
 Stub = backends_pb2_grpc.BackendsStub
@@ -42,7 +43,8 @@ async def test_unanswered_probe_marks_unresponsive(probing_daemon: DaemonProcess
             await client.send(manager_pb2.ClientStreamMessage(agent_log=manager_pb2.AgentLog(message="alive")))
 
             await wait_for_status(backends, identity.backend_id, pb.CONNECTION_STATUS_CONNECTED)
-            types = await history_types(backends, identity.backend_id)
+            # History is written in the background, shortly after the status changes.
+            types = await eventually(lambda: history_types(backends, identity.backend_id), lambda t: len(t) >= 3)
         finally:
             await client.close()
 
@@ -62,7 +64,7 @@ async def test_answered_probes_keep_connected(probing_daemon: DaemonProcess) -> 
                     manager_pb2.ClientStreamMessage(svm_info=manager_pb2.SVMInfo(id=probe.svmInfoReq.id, cpu_num=2))
                 )
             connection = (await backends.GetBackend(pb.GetBackendRequest(id=identity.backend_id))).backend.connection
-            types = await history_types(backends, identity.backend_id)
+            types = await eventually(lambda: history_types(backends, identity.backend_id), lambda t: len(t) >= 1)
         finally:
             await client.close()
 

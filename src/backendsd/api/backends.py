@@ -16,7 +16,7 @@ from backendsd.api.convert import (
     timestamp_from_us,
     transition_to_proto,
 )
-from backendsd.api.timeouts import answer_timeout
+from backendsd.api.timeouts import response_timeout
 from backendsd.auth.tokens import Role
 from backendsd.backends.information import InformationService
 from backendsd.backends.model import Backend
@@ -139,7 +139,7 @@ class BackendsServicer(backends_pb2_grpc.BackendsServicer):
     async def FetchAttestationPolicy(
         self, request: backends_pb2.FetchAttestationPolicyRequest, context: grpc.aio.ServicerContext
     ) -> backends_pb2.FetchAttestationPolicyResponse:
-        timeout = answer_timeout(
+        timeout = response_timeout(
             "timeout", request.timeout, request.HasField("timeout"), context, self._request_timeout
         )
         policy, fetched_at = await self._information.fetch_attestation_policy(request.backend_id, timeout)
@@ -148,7 +148,7 @@ class BackendsServicer(backends_pb2_grpc.BackendsServicer):
     async def FetchSvmInfo(
         self, request: backends_pb2.FetchSvmInfoRequest, context: grpc.aio.ServicerContext
     ) -> backends_pb2.FetchSvmInfoResponse:
-        timeout = answer_timeout(
+        timeout = response_timeout(
             "timeout", request.timeout, request.HasField("timeout"), context, self._request_timeout
         )
         svm_info, fetched_at = await self._information.fetch_svm_info(request.backend_id, timeout)

@@ -8,7 +8,7 @@ import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from backendsd.api.convert import agent_event_to_proto, agent_log_to_proto, agent_record_to_proto
-from backendsd.api.timeouts import answer_timeout
+from backendsd.api.timeouts import response_timeout
 from backendsd.auth.tokens import Role
 from backendsd.computations.model import AgentEventRecord, AgentLogRecord, RecordKind
 from backendsd.computations.service import ComputationService
@@ -33,14 +33,14 @@ class ComputationsServicer(computations_pb2_grpc.ComputationsServicer):
     async def RunComputation(
         self, request: computations_pb2.RunComputationRequest, context: grpc.aio.ServicerContext
     ) -> computations_pb2.RunComputationResponse:
-        timeout = answer_timeout("timeout", request.timeout, request.HasField("timeout"), context, self._request_timeout)
+        timeout = response_timeout("timeout", request.timeout, request.HasField("timeout"), context, self._request_timeout)
         port = await self._computations.run(request.backend_id, request.run_request, timeout)
         return computations_pb2.RunComputationResponse(agent_port=port)
 
     async def StopComputation(
         self, request: computations_pb2.StopComputationRequest, context: grpc.aio.ServicerContext
     ) -> computations_pb2.StopComputationResponse:
-        timeout = answer_timeout("timeout", request.timeout, request.HasField("timeout"), context, self._request_timeout)
+        timeout = response_timeout("timeout", request.timeout, request.HasField("timeout"), context, self._request_timeout)
         await self._computations.stop(request.backend_id, request.computation_id, timeout)
         return computations_pb2.StopComputationResponse()
 

@@ -1,4 +1,4 @@
-"""How long a call may wait for a manager's answer."""
+"""How long a call may wait for a manager's response."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from google.protobuf.duration_pb2 import Duration
 from backendsd.errors import InvalidArgumentError
 
 
-def answer_timeout(
+def response_timeout(
     field: str, requested: Duration, has_requested: bool, context: grpc.aio.ServicerContext, default: float
 ) -> float:
     """Return the request's timeout if set, else the time left before the call's deadline, else ``default``."""

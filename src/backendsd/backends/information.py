@@ -13,7 +13,7 @@ from backendsd.backends.model import BackendInformation, SvmInfo, SvmInfoUpdate
 from backendsd.batching import BatchWriter
 from backendsd.clock import now_us
 from backendsd.connections.registry import ConnectionRegistry
-from backendsd.connections.requests import AnswerKind, fresh_request_id
+from backendsd.connections.requests import ResponseKind, fresh_request_id
 from backendsd.connections.session import Session
 from backendsd.proto.manager import manager_pb2
 from backendsd.store.protocols import BackendStore, InformationStore
@@ -28,12 +28,12 @@ class InformationService:
         store: InformationStore,
         backends: BackendStore,
         registry: ConnectionRegistry,
-        probe_answers: BatchWriter[SvmInfoUpdate],
+        probe_responses: BatchWriter[SvmInfoUpdate],
     ) -> None:
         self._store = store
         self._backends = backends
         self._registry = registry
-        self._probe_answers = probe_answers
+        self._probe_responses = probe_responses
         registry.on_svm_info(self._record_svm_info)
 
     async def get(self, backend_id: str) -> BackendInformation:
@@ -43,14 +43,14 @@ class InformationService:
         """Ask the manager for its attestation policy; store and return it with the fetch time."""
         session = await self._session(backend_id)
         request_id = fresh_request_id()
-        answer = await session.request(
+        response = await session.request(
             [manager_pb2.ServerStreamMessage(attestationPolicyReq=manager_pb2.AttestationPolicyReq(id=request_id))],
-            answer=AnswerKind.ATTESTATION_POLICY,
+            expect=ResponseKind.ATTESTATION_POLICY,
             key=request_id,
             timeout=timeout,
         )
         fetched_at = now_us()
-        policy = answer.attestationPolicy.info
+        policy = response.attestationPolicy.info
         await self._store.save_attestation_policy(backend_id, policy, fetched_at)
         logger.info("attestation_policy_fetched", backend_id=backend_id, size=len(policy))
         return policy, fetched_at
@@ -59,17 +59,17 @@ class InformationService:
         """Ask the manager for its VM facts; store and return them with the fetch time."""
         session = await self._session(backend_id)
         request_id = fresh_request_id()
-        answer = await session.request(
+        response = await session.request(
             [manager_pb2.ServerStreamMessage(svmInfoReq=manager_pb2.SVMInfoReq(id=request_id))],
-            answer=AnswerKind.SVM_INFO,
+            expect=ResponseKind.SVM_INFO,
             key=request_id,
             timeout=timeout,
         )
-        # The registry's listener has queued this answer for storage already;
+        # The registry's listener has queued this response for storage already;
         # waiting for it keeps GetBackend consistent with this reply.
-        await self._probe_answers.flush()
+        await self._probe_responses.flush()
         logger.info("svm_info_fetched", backend_id=backend_id)
-        return SvmInfo.from_message(answer.svm_info), now_us()
+        return SvmInfo.from_message(response.svm_info), now_us()
 
     async def _session(self, backend_id: str) -> Session:
         await self._backends.get(backend_id)
@@ -77,4 +77,4 @@ class InformationService:
 
     def _record_svm_info(self, session: Session, message: manager_pb2.SVMInfo) -> None:
         update = SvmInfoUpdate(session.backend_id, SvmInfo.from_message(message), now_us())
-        self._probe_answers.add(update)
+        self._probe_responses.add(update)

@@ -17,7 +17,7 @@ from backendsd.computations.model import (
     RecordKind,
 )
 from backendsd.connections.registry import ConnectionRegistry
-from backendsd.connections.requests import AnswerKind
+from backendsd.connections.requests import ResponseKind
 from backendsd.connections.session import Session
 from backendsd.errors import FailedPreconditionError, FieldViolation, InvalidArgumentError
 from backendsd.events import Hub, Subscription
@@ -54,7 +54,7 @@ class ComputationService:
         registry.router.register("agent_event", self._ingest_event)
 
     async def run(self, backend_id: str, run_request: manager_pb2.ComputationRunReq, timeout: float) -> str:
-        """Send ``run_request`` to the backend's manager in chunks; return the agent port it answers with."""
+        """Send ``run_request`` to the backend's manager in chunks; return the agent port from its response."""
         violations: list[FieldViolation] = []
         backend_id = check_uuid("backend_id", backend_id, violations)
         if not run_request.id:
@@ -71,8 +71,8 @@ class ComputationService:
 
         session = await self._session(backend_id)
         chunks = _chunk(data, run_request.id)
-        answer = await session.request(chunks, answer=AnswerKind.RUN, key=run_request.id, timeout=timeout)
-        port = answer.run_res.agent_port
+        response = await session.request(chunks, expect=ResponseKind.RUN, key=run_request.id, timeout=timeout)
+        port = response.run_res.agent_port
         logger.info(
             "computation_started",
             backend_id=backend_id,
@@ -95,10 +95,10 @@ class ComputationService:
         request = manager_pb2.ServerStreamMessage(
             stopComputation=manager_pb2.StopComputation(computation_id=computation_id)
         )
-        answer = await session.request([request], answer=AnswerKind.STOP, key=computation_id, timeout=timeout)
-        if answer.stopComputationRes.message:
+        response = await session.request([request], expect=ResponseKind.STOP, key=computation_id, timeout=timeout)
+        if response.stopComputationRes.message:
             raise FailedPreconditionError(
-                f"the manager could not stop computation {computation_id!r}: {answer.stopComputationRes.message}"
+                f"the manager could not stop computation {computation_id!r}: {response.stopComputationRes.message}"
             )
         logger.info("computation_stopped", backend_id=backend_id, computation_id=computation_id)
 

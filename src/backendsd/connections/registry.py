@@ -1,7 +1,7 @@
 """The connection registry: which backend has a live session, and how healthy it is.
 
 The registry is also the health monitor. It probes every session at the
-application level (keepalive pings are answered by the manager's transport
+application level (keepalive pings are responded by the manager's transport
 threads even when its program is wedged), records every transition in the
 history, and publishes each change to watchers.
 """
@@ -203,7 +203,7 @@ class ConnectionRegistry:
         if session.probe_id and message.svm_info.id == session.probe_id:
             session.probe_id = ""
             return
-        self.router.resolve_answer(session, message)
+        self.router.resolve_response(session, message)
 
     async def _monitor_forever(self) -> None:
         while True:

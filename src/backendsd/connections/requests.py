@@ -1,9 +1,9 @@
-"""Requests to a manager waiting for their answers.
+"""Requests to a manager waiting for their responses.
 
-Managers answer asynchronously and in any order. AttestationPolicy and
+Managers respond asynchronously and in any order. AttestationPolicy and
 SVMInfo echo the request id; RunResponse and StopComputationResponse carry
-the computation id. Each waiting request is a future keyed by the answer's
-kind and that id, removed on answer, timeout or the end of the session.
+the computation id. Each waiting request is a future keyed by the response's
+kind and that id, removed on response, timeout or the end of the session.
 """
 
 from __future__ import annotations
@@ -18,14 +18,14 @@ from backendsd.errors import AlreadyExistsError, UnavailableError
 from backendsd.proto.manager import manager_pb2
 
 
-class AnswerKind(enum.Enum):
+class ResponseKind(enum.Enum):
     ATTESTATION_POLICY = "attestationPolicy"
     SVM_INFO = "svm_info"
     RUN = "run_res"
     STOP = "stopComputationRes"
 
 
-RequestKey = tuple[AnswerKind, str]
+RequestKey = tuple[ResponseKind, str]
 
 
 def fresh_request_id() -> str:
@@ -40,11 +40,11 @@ class PendingRequests:
         return len(self._waiting)
 
     @contextmanager
-    def expect(self, kind: AnswerKind, key: str) -> Iterator[asyncio.Future[manager_pb2.ClientStreamMessage]]:
-        """Register a wait for the answer of ``kind`` with ``key``; it is removed when the block exits."""
+    def expect(self, kind: ResponseKind, key: str) -> Iterator[asyncio.Future[manager_pb2.ClientStreamMessage]]:
+        """Register a wait for the response of ``kind`` with ``key``; it is removed when the block exits."""
         request_key = (kind, key)
         if request_key in self._waiting:
-            raise AlreadyExistsError(f"a {kind.value} answer for {key!r} is already awaited", existing_id=key)
+            raise AlreadyExistsError(f"a {kind.value} response for {key!r} is already awaited", existing_id=key)
         future: asyncio.Future[manager_pb2.ClientStreamMessage] = asyncio.get_running_loop().create_future()
         self._waiting[request_key] = future
         try:
@@ -52,8 +52,8 @@ class PendingRequests:
         finally:
             del self._waiting[request_key]
 
-    def resolve(self, kind: AnswerKind, key: str, message: manager_pb2.ClientStreamMessage) -> bool:
-        """Hand an answer to its waiting request; return False when nobody waits for it."""
+    def resolve(self, kind: ResponseKind, key: str, message: manager_pb2.ClientStreamMessage) -> bool:
+        """Pass a response to its waiting request; return False when no request waits for it."""
         future = self._waiting.get((kind, key))
         if future is None or future.done():
             return False
@@ -61,7 +61,7 @@ class PendingRequests:
         return True
 
     def fail_all(self, reason: str) -> None:
-        """Fail every waiting request, because the session that would carry the answers ended."""
+        """Fail every waiting request, because the session that would carry the responses ended."""
         for future in self._waiting.values():
             if not future.done():
                 future.set_exception(UnavailableError(f"the manager's session ended while waiting: {reason}"))

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import structlog
 
-from backendsd.connections.requests import AnswerKind
+from backendsd.connections.requests import ResponseKind
 from backendsd.proto.manager import manager_pb2
 
 if TYPE_CHECKING:
@@ -34,10 +34,10 @@ class MessageRouter:
         self._handlers: dict[str, Handler] = {
             "agent_log": self._log_at_debug,
             "agent_event": self._log_at_debug,
-            "attestationPolicy": self.resolve_answer,
-            "run_res": self.resolve_answer,
-            "stopComputationRes": self.resolve_answer,
-            "svm_info": self.resolve_answer,
+            "attestationPolicy": self.resolve_response,
+            "run_res": self.resolve_response,
+            "stopComputationRes": self.resolve_response,
+            "svm_info": self.resolve_response,
         }
 
     def register(self, message_type: str, handler: Handler) -> None:
@@ -58,24 +58,24 @@ class MessageRouter:
         self.counts[message_type] += 1
         return self._handlers[message_type](session, message)
 
-    def resolve_answer(self, session: Session, message: manager_pb2.ClientStreamMessage) -> None:
-        """Hand an answer to the request waiting for it, or log it when none is."""
-        kind, key = answer_key(message)
+    def resolve_response(self, session: Session, message: manager_pb2.ClientStreamMessage) -> None:
+        """Pass a response to the request waiting for it, or log it when none waits."""
+        kind, key = response_key(message)
         if not session.pending.resolve(kind, key, message):
-            # Typically an answer that arrived after its request timed out.
-            logger.info("manager_answer_unexpected", backend_id=session.backend_id, type=kind.value, key=key)
+            # Typically a response that arrived after its request timed out.
+            logger.info("manager_response_unexpected", backend_id=session.backend_id, type=kind.value, key=key)
 
     def _log_at_debug(self, session: Session, message: manager_pb2.ClientStreamMessage) -> None:
         logger.debug("manager_message", backend_id=session.backend_id, type=message.WhichOneof("message"))
 
 
-def answer_key(message: manager_pb2.ClientStreamMessage) -> tuple[AnswerKind, str]:
-    """Return the kind of an answer and the id that correlates it with its request."""
-    kind = AnswerKind(message.WhichOneof("message"))
-    if kind is AnswerKind.ATTESTATION_POLICY:
+def response_key(message: manager_pb2.ClientStreamMessage) -> tuple[ResponseKind, str]:
+    """Return the kind of a response and the id that correlates it with its request."""
+    kind = ResponseKind(message.WhichOneof("message"))
+    if kind is ResponseKind.ATTESTATION_POLICY:
         return kind, message.attestationPolicy.id
-    if kind is AnswerKind.SVM_INFO:
+    if kind is ResponseKind.SVM_INFO:
         return kind, message.svm_info.id
-    if kind is AnswerKind.RUN:
+    if kind is ResponseKind.RUN:
         return kind, message.run_res.computation_id
     return kind, message.stopComputationRes.computation_id

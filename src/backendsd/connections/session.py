@@ -20,7 +20,7 @@ import structlog
 from backendsd.backends.model import Backend
 from backendsd.clock import now_us
 from backendsd.connections.model import ConnectionState, ConnectionStatus
-from backendsd.connections.requests import AnswerKind, PendingRequests
+from backendsd.connections.requests import ResponseKind, PendingRequests
 from backendsd.errors import DeadlineExceededError, FailedPreconditionError, ResourceExhaustedError
 from backendsd.proto.manager import manager_pb2
 
@@ -135,24 +135,24 @@ class Session:
         self,
         messages: list[manager_pb2.ServerStreamMessage],
         *,
-        answer: AnswerKind,
+        expect: ResponseKind,
         key: str,
         timeout: float,
     ) -> manager_pb2.ClientStreamMessage:
-        """Send ``messages`` and return the manager's answer of kind ``answer`` for ``key``.
+        """Send ``messages`` and return the manager's response of kind ``expect`` for ``key``.
 
         Raises DeadlineExceededError after ``timeout`` seconds, UnavailableError
         when the session ends first, and AlreadyExistsError when the same
-        answer is already awaited.
+        response is already awaited.
         """
-        with self.pending.expect(answer, key) as answered:
+        with self.pending.expect(expect, key) as responded:
             self.send(*messages)
             try:
                 async with asyncio.timeout(timeout):
-                    return await answered
+                    return await responded
             except TimeoutError:
                 raise DeadlineExceededError(
-                    f"backend {self.backend_id} did not answer the {answer.value} request for {key!r} "
+                    f"backend {self.backend_id} did not answer the {expect.value} request for {key!r} "
                     f"within {timeout:g} s"
                 ) from None
 
