@@ -15,7 +15,7 @@ from backendsd.backends.model import Backend, BackendChanges, BackendOrder, Back
 from backendsd.clock import now_us
 from backendsd.connections.model import ConnectionState, ConnectionStatus, TerminationType, Transition
 from backendsd.connections.registry import ConnectionRegistry
-from backendsd.errors import FieldViolation, InvalidArgumentError
+from backendsd.errors import BackendsdError, FieldViolation, InvalidArgumentError
 from backendsd.events import BackendEvent, BackendEventType, EventHub, Subscription
 from backendsd.paging import DEFAULT_PAGE_SIZE, check_page
 from backendsd.store.protocols import BackendStore, HistoryStore
@@ -139,7 +139,12 @@ class BackendService:
         """
         backend = await self.get(backend_id)
         if self._registry.connection(backend.id).status is not ConnectionStatus.DISCONNECTED:
-            await self._registry.terminate(backend.id, TerminationType.USER_INITIATED)
+            try:
+                await self._registry.terminate(backend.id, TerminationType.USER_INITIATED)
+            except BackendsdError as error:
+                # The session has ended either way (a manager that does not
+                # read loses it); the backend goes regardless.
+                logger.warning("backend_terminate_failed", backend_id=backend.id, error=error.message)
 
         revoked = await self._store.delete(backend.id, deleted_at=now_us())
         logger.info("backend_deleted", backend_id=backend.id, revoked_certificates=len(revoked))
