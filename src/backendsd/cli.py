@@ -273,11 +273,18 @@ def _add_serve_command(commands: Any) -> None:
         help="host:port of the gRPC management API; port 0 picks a free port (default: %(default)s)",
     )
     serve.add_argument(
+        "--http-addr",
+        type=_listen_address,
+        default=_env("http-addr", "127.0.0.1:9000"),
+        help="host:port of the HTTP/JSON API; port 0 picks a free port (default: %(default)s)",
+    )
+    serve.add_argument(
         "--api-insecure",
         action=_Switch,
         type=_switch_value,
         default=_env("api-insecure", False),
-        help="serve the management API without TLS (a warning is logged unless the address is loopback)",
+        help="serve the gRPC and HTTP management APIs without TLS "
+        "(a warning is logged unless the address is loopback)",
     )
     serve.add_argument(
         "--server-san",
@@ -396,6 +403,7 @@ def _run_serve(args: argparse.Namespace) -> int:
         data_dir=args.data_dir,
         api_addr=args.api_addr,
         api_insecure=args.api_insecure,
+        http_addr=args.http_addr,
         server_sans=tuple(args.server_san),
         log_level=args.log_level,
         log_format=args.log_format,

@@ -62,7 +62,10 @@ class ServeConfig:
     """Listener of the gRPC management API."""
 
     api_insecure: bool = False
-    """Serve the management API in plaintext instead of TLS."""
+    """Serve the management APIs, gRPC and HTTP, in plaintext instead of TLS."""
+
+    http_addr: ListenAddress = ListenAddress("127.0.0.1", 9000)
+    """Listener of the HTTP/JSON API; TLS unless ``api_insecure``."""
 
     server_sans: tuple[str, ...] = field(default_factory=tuple)
     """Extra DNS names or IP addresses for the daemon's server certificate."""
@@ -133,6 +136,10 @@ class ServeConfig:
     @property
     def pki_dir(self) -> Path:
         return self.data_dir / "pki"
+
+    @property
+    def download_token_key_path(self) -> Path:
+        return self.pki_dir / "download-token.key"
 
     @property
     def admin_token_path(self) -> Path:

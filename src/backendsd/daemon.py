@@ -29,6 +29,8 @@ from backendsd.connections.router import MessageRouter
 from backendsd.connections.session import SessionLimits
 from backendsd.errors import StartupError
 from backendsd.events import EventHub, Hub
+from backendsd.http.download_tokens import DownloadTokens
+from backendsd.http.server import HttpServer, server_ssl_context
 from backendsd.lock import DataDirLock
 from backendsd.managers.authentication import PeerAuthenticator
 from backendsd.managers.server import KeepaliveSettings, ManagerServer
@@ -63,6 +65,7 @@ class Daemon:
         self._retention: RetentionTask | None = None
         self._management: ManagementServer | None = None
         self._managers: ManagerServer | None = None
+        self._http: HttpServer | None = None
 
     async def start(self) -> None:
         config = self.config
@@ -114,7 +117,9 @@ class Daemon:
             request_timeout=config.request_timeout,
             max_run_request_bytes=config.max_run_request_size,
         )
-        await self._start_management(services, Authenticator(store=token_store), identity)
+        authenticator = Authenticator(store=token_store)
+        await self._start_management(services, authenticator, identity)
+        await self._start_http(services, authority, authenticator, identity)
 
         servicer = ManagerServicer(
             authenticator=PeerAuthenticator(
@@ -183,6 +188,28 @@ class Daemon:
         await self._management.start()
         logger.info("api_listening", address=str(bound), tls=not config.api_insecure)
 
+    async def _start_http(
+        self,
+        services: ManagementServices,
+        authority: CertificateAuthority,
+        authenticator: Authenticator,
+        identity: ServerIdentity,
+    ) -> None:
+        config = self.config
+        self._http = HttpServer(
+            backends=services.backends,
+            information=services.information,
+            certificates=services.certificates,
+            authority=authority,
+            authenticator=authenticator,
+            download_tokens=DownloadTokens.load_or_create(config.download_token_key_path),
+        )
+        ssl_context = None if config.api_insecure else server_ssl_context(identity, config.pki_dir)
+        bound = await self._http.start(config.http_addr, ssl_context, shutdown_grace=config.shutdown_grace)
+        if config.api_insecure and not config.http_addr.is_loopback:
+            logger.warning("http_insecure", address=str(bound), reason="plaintext on a non-loopback address")
+        logger.info("http_listening", address=str(bound), tls=ssl_context is not None)
+
     async def _start_managers(self, servicer: ManagerServicer, identity: ServerIdentity) -> None:
         config = self.config
         keepalive = KeepaliveSettings(interval=config.keepalive_interval, timeout=config.keepalive_timeout)
@@ -202,10 +229,10 @@ class Daemon:
         )
 
     async def stop(self) -> None:
-        """Stop in reverse order of start: API, manager sessions, registry, database."""
+        """Stop in reverse order of start: HTTP and gRPC APIs, manager sessions, registry, database."""
         logger.info("daemon_stopping", grace_seconds=self.config.shutdown_grace)
-        if self._management is not None:
-            await self._management.stop(self.config.shutdown_grace)
+        # Both API listeners share the one grace period.
+        await asyncio.gather(self._stop_http(), self._stop_management())
         if self._registry is not None:
             # No Terminate: managers redial when the daemon is back.
             self._registry.close_all()
@@ -220,6 +247,14 @@ class Daemon:
         if self._database is not None:
             await self._database.close()
         logger.info("daemon_stopped")
+
+    async def _stop_http(self) -> None:
+        if self._http is not None:
+            await self._http.stop()
+
+    async def _stop_management(self) -> None:
+        if self._management is not None:
+            await self._management.stop(self.config.shutdown_grace)
 
 
 async def serve(config: ServeConfig) -> None:

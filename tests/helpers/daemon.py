@@ -44,6 +44,10 @@ class DaemonProcess:
         return self.listening["api_listening"]
 
     @property
+    def http_address(self) -> str:
+        return self.listening["http_listening"]
+
+    @property
     def manager_address(self) -> str:
         return self.listening["manager_listening"]
 
@@ -87,7 +91,7 @@ def start_daemon(
     data_dir: Path,
     *extra_args: str,
     log_path: Path | None = None,
-    wait_for: Sequence[str] = ("api_listening", "manager_listening"),
+    wait_for: Sequence[str] = ("api_listening", "http_listening", "manager_listening"),
     env: dict[str, str] | None = None,
 ) -> DaemonProcess:
     """Start ``backendsd serve`` and wait until it logged each event in ``wait_for``."""
@@ -96,7 +100,16 @@ def start_daemon(
     # Both listeners get ephemeral ports: the servers do not share ports, and
     # other daemons on this host may hold the default manager port.
     arguments = backendsd_command(
-        "serve", "--data-dir", str(data_dir), "--api-addr", "127.0.0.1:0", "--manager-addr", "127.0.0.1:0", *extra_args
+        "serve",
+        "--data-dir",
+        str(data_dir),
+        "--api-addr",
+        "127.0.0.1:0",
+        "--http-addr",
+        "127.0.0.1:0",
+        "--manager-addr",
+        "127.0.0.1:0",
+        *extra_args,
     )
     with open(log_path, "ab") as log_file:
         process = subprocess.Popen(

@@ -1,0 +1,1 @@
+"""The HTTP/JSON API: the operators' documented paths, served beside the gRPC API."""
