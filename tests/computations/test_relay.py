@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -12,11 +11,11 @@ import pytest
 from google.protobuf.duration_pb2 import Duration
 
 from backendsd.proto.backendsd.v1 import backends_pb2 as pb
-from backendsd.proto.backendsd.v1 import backends_pb2_grpc, certs_pb2_grpc, computations_pb2, computations_pb2_grpc
+from backendsd.proto.backendsd.v1 import backends_pb2_grpc, computations_pb2, computations_pb2_grpc
 from backendsd.proto.manager import manager_pb2
 from tests.helpers.daemon import DaemonProcess
-from tests.helpers.manager import ConnectManager, ManagerClient, ManagerIdentity, enroll
-from tests.helpers.simulator import SimulatorProcess, start_simulator
+from tests.helpers.manager import ConnectManager, ManagerIdentity
+from tests.helpers.simulator import SimulatorProcess, identity_arguments, start_simulator
 from tests.managers.test_sessions import wait_for_status
 
 Stub = backends_pb2_grpc.BackendsStub
@@ -49,17 +48,7 @@ async def simulated(
 
 
 def simulator_arguments(tmp_path: Path, daemon: DaemonProcess, identity: ManagerIdentity) -> list[str]:
-    files = identity.write(tmp_path / "manager")
-    return [
-        "--url",
-        daemon.manager_address,
-        "--ca",
-        str(files / "ca.pem"),
-        "--cert",
-        str(files / "cert.pem"),
-        "--key",
-        str(files / "key.pem"),
-    ]
+    return identity_arguments(identity.write(tmp_path / "manager"), daemon.manager_address)
 
 
 async def test_attestation_policy_fetched_and_kept(

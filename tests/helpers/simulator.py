@@ -93,3 +93,17 @@ def start_simulator(work_dir: Path, *args: str) -> SimulatorProcess:
 def _clean_environment() -> dict[str, str]:
     """Return this process's environment without variables that would change the simulator's defaults."""
     return {name: value for name, value in os.environ.items() if not name.startswith(("BACKENDSD_", "MANAGER_GRPC_"))}
+
+
+def identity_arguments(files: Path, manager_address: str) -> list[str]:
+    """Return the simulator arguments that dial ``manager_address`` with ca.pem, cert.pem and key.pem from ``files``."""
+    return [
+        "--url",
+        manager_address,
+        "--ca",
+        str(files / "ca.pem"),
+        "--cert",
+        str(files / "cert.pem"),
+        "--key",
+        str(files / "key.pem"),
+    ]

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import ssl
-from collections.abc import AsyncIterator, Callable, Coroutine
-from typing import Any
+from collections.abc import AsyncIterator, Callable
 
 import aiohttp
 import pytest
 
 from tests.helpers.daemon import DaemonProcess
-from tests.helpers.manager import ManagerClient, ManagerIdentity
 
 OpenSession = Callable[[str | None], aiohttp.ClientSession]
 
@@ -49,21 +47,3 @@ async def viewer_http(viewer_token: str, open_session: OpenSession) -> aiohttp.C
 async def anonymous_http(open_session: OpenSession) -> aiohttp.ClientSession:
     """HTTP client without a bearer token."""
     return open_session(None)
-
-
-ConnectManager = Callable[[ManagerIdentity], Coroutine[Any, Any, ManagerClient]]
-
-
-@pytest.fixture
-async def connect(daemon: DaemonProcess) -> AsyncIterator[ConnectManager]:
-    """Open manager streams to the daemon; they are closed after the test."""
-    clients: list[ManagerClient] = []
-
-    async def open_stream(identity: ManagerIdentity) -> ManagerClient:
-        client = ManagerClient(daemon.manager_address, identity)
-        clients.append(client)
-        return client
-
-    yield open_stream
-    for client in clients:
-        await client.close()

@@ -9,7 +9,7 @@ import aiohttp
 from tests.helpers.daemon import DaemonProcess
 from tests.helpers.http import create_backend, enroll, get_backend, wait_for_status
 from tests.helpers.wait import eventually
-from tests.http.conftest import ConnectManager
+from tests.helpers.manager import ConnectManager
 
 BODY = {"name": "edge-1", "description": "rack 4", "address": "10.0.0.1"}
 

@@ -15,7 +15,7 @@ from cryptography.x509.oid import NameOID
 from backendsd.http.download_tokens import DownloadTokens
 from tests.helpers.daemon import DaemonProcess
 from tests.helpers.http import create_backend, download, download_token, enroll, issue, wait_for_status
-from tests.http.conftest import ConnectManager
+from tests.helpers.manager import ConnectManager
 
 
 async def test_issue_returns_serial(http: aiohttp.ClientSession) -> None:

@@ -13,7 +13,7 @@ from backendsd.proto.backendsd.v1 import backends_pb2_grpc, certs_pb2_grpc
 from tests.helpers.client import secure_channel
 from tests.helpers.daemon import DaemonProcess, start_daemon
 from tests.helpers.manager import ManagerIdentity, enroll
-from tests.helpers.simulator import SimulatorProcess, start_simulator
+from tests.helpers.simulator import SimulatorProcess, identity_arguments, start_simulator
 from tests.managers.test_sessions import wait_for_status
 
 TERMINATION_LINE = "manager service terminated: server requested client termination"
@@ -29,18 +29,7 @@ def fast_daemon(tmp_path: Path) -> Iterator[DaemonProcess]:
 
 def simulate(tmp_path: Path, daemon: DaemonProcess, identity: ManagerIdentity, *args: str) -> SimulatorProcess:
     files = identity.write(tmp_path / "manager")
-    return start_simulator(
-        tmp_path / "simulator",
-        "--url",
-        daemon.manager_address,
-        "--ca",
-        str(files / "ca.pem"),
-        "--cert",
-        str(files / "cert.pem"),
-        "--key",
-        str(files / "key.pem"),
-        *args,
-    )
+    return start_simulator(tmp_path / "simulator", *identity_arguments(files, daemon.manager_address), *args)
 
 
 async def test_killed_manager_disconnects(tmp_path: Path, fast_daemon: DaemonProcess) -> None:
