@@ -39,6 +39,7 @@ logger = structlog.get_logger(__name__)
 _END_TRANSITIONS = {
     SessionEndKind.DISCONNECTED: (TransitionType.DISCONNECTED, BackendEventType.DISCONNECTED),
     SessionEndKind.STALLED: (TransitionType.DISCONNECTED, BackendEventType.DISCONNECTED),
+    SessionEndKind.PROTOCOL_ERROR: (TransitionType.DISCONNECTED, BackendEventType.DISCONNECTED),
     SessionEndKind.SHUTDOWN: (TransitionType.DISCONNECTED, BackendEventType.DISCONNECTED),
     SessionEndKind.TERMINATED: (TransitionType.TERMINATED, BackendEventType.TERMINATED),
 }

@@ -25,6 +25,7 @@ _END_STATUS = {
     SessionEndKind.SUPERSEDED: grpc.StatusCode.ABORTED,
     SessionEndKind.SHUTDOWN: grpc.StatusCode.UNAVAILABLE,
     SessionEndKind.STALLED: grpc.StatusCode.RESOURCE_EXHAUSTED,
+    SessionEndKind.PROTOCOL_ERROR: grpc.StatusCode.INVALID_ARGUMENT,
 }
 
 
