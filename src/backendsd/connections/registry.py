@@ -156,6 +156,9 @@ class ConnectionRegistry:
             raise FailedPreconditionError(f"backend {backend_id} is not connected")
         return session
 
+    def has_session(self, backend_id: str) -> bool:
+        return backend_id in self._sessions
+
     @property
     def session_count(self) -> int:
         return len(self._sessions)
