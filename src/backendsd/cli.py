@@ -217,6 +217,13 @@ def _positive_count(text: str) -> int:
 
 
 @_naming_environment
+def _count(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"invalid number {text!r}: must be a whole number, 0 or more")
+    return int(text)
+
+
+@_naming_environment
 def _strictly_positive_seconds(text: str) -> float:
     value = _positive_seconds(text)
     if value == 0:
@@ -388,6 +395,30 @@ def _add_manager_stream_flags(serve: argparse.ArgumentParser) -> None:
         help="seconds between two passes that delete agent logs and events past retention (default: %(default)s)",
     )
     group.add_argument(
+        "--max-sessions",
+        type=_positive_count,
+        default=_env("max-sessions", "20000"),
+        metavar="COUNT",
+        help="live manager sessions; another backend's session beyond this is rejected with "
+        "RESOURCE_EXHAUSTED (default: %(default)s)",
+    )
+    group.add_argument(
+        "--max-concurrent-admissions",
+        type=_positive_count,
+        default=_env("max-concurrent-admissions", "128"),
+        metavar="COUNT",
+        help="manager sessions whose certificate is checked at the same time; more are rejected with "
+        "RESOURCE_EXHAUSTED (default: %(default)s)",
+    )
+    group.add_argument(
+        "--max-auth-failures",
+        type=_count,
+        default=_env("max-auth-failures", "20"),
+        metavar="COUNT",
+        help="failed token checks per peer address within a minute before its calls are rejected "
+        "with RESOURCE_EXHAUSTED until the minute ends; 0 turns this off (default: %(default)s)",
+    )
+    group.add_argument(
         "--watch-buffer",
         type=_positive_count,
         default=_env("watch-buffer", "1024"),
@@ -419,6 +450,9 @@ def _run_serve(args: argparse.Namespace) -> int:
         max_message_size=args.max_message_size,
         manager_write_timeout=args.manager_write_timeout,
         watch_buffer=args.watch_buffer,
+        max_sessions=args.max_sessions,
+        max_concurrent_admissions=args.max_concurrent_admissions,
+        max_auth_failures=args.max_auth_failures,
         request_timeout=args.request_timeout,
         max_run_request_size=args.max_run_request_size,
         ingest_flush_ms=args.ingest_flush_ms,

@@ -108,6 +108,15 @@ class ServeConfig:
     manager_write_timeout: float = 15.0
     """Seconds a write to a manager may wait for it to read before its session is closed."""
 
+    max_sessions: int = 20_000
+    """Live manager sessions; a session of another backend beyond this is rejected with RESOURCE_EXHAUSTED."""
+
+    max_concurrent_admissions: int = 128
+    """Manager sessions whose certificate lookup may run at once; more are rejected with RESOURCE_EXHAUSTED."""
+
+    max_auth_failures: int = 20
+    """Failed token checks per peer address and minute before its calls are rejected at once; 0 turns this off."""
+
     watch_buffer: int = 1024
     """Events a watcher may fall behind before its watch is ended with RESOURCE_EXHAUSTED."""
 

@@ -14,6 +14,7 @@ import structlog
 from backendsd import __version__
 from backendsd.api.server import ManagementServer, ManagementServices
 from backendsd.auth.authenticator import Authenticator
+from backendsd.auth.failures import FailureLimits
 from backendsd.auth.service import TokenService
 from backendsd.backends.information import InformationService
 from backendsd.backends.model import SvmInfoUpdate
@@ -32,6 +33,7 @@ from backendsd.events import EventHub, Hub
 from backendsd.http.download_tokens import DownloadTokens
 from backendsd.http.server import HttpServer, server_ssl_context
 from backendsd.lock import DataDirLock
+from backendsd.managers.admission import AdmissionLimits, SessionAdmission
 from backendsd.managers.authentication import PeerAuthenticator
 from backendsd.managers.server import KeepaliveSettings, ManagerServer
 from backendsd.managers.servicer import ManagerServicer
@@ -117,7 +119,9 @@ class Daemon:
             request_timeout=config.request_timeout,
             max_run_request_bytes=config.max_run_request_size,
         )
-        authenticator = Authenticator(store=token_store)
+        authenticator = Authenticator(
+            store=token_store, failure_limits=FailureLimits(max_failures=config.max_auth_failures)
+        )
         await self._start_management(services, authenticator, identity)
         await self._start_http(services, authority, authenticator, identity)
 
@@ -132,6 +136,11 @@ class Daemon:
                 write_timeout=config.manager_write_timeout,
                 # Room for a whole run request of the largest size, twice.
                 max_queued_bytes=max(SessionLimits.max_queued_bytes, 2 * config.max_run_request_size),
+            ),
+            admission=SessionAdmission(
+                AdmissionLimits(max_sessions=config.max_sessions, max_concurrent=config.max_concurrent_admissions),
+                session_count=lambda: registry.session_count,
+                has_session=registry.has_session,
             ),
         )
         await self._start_managers(servicer, identity)
@@ -214,7 +223,10 @@ class Daemon:
         config = self.config
         keepalive = KeepaliveSettings(interval=config.keepalive_interval, timeout=config.keepalive_timeout)
         self._managers = ManagerServer(
-            servicer=servicer, keepalive=keepalive, max_message_size=config.max_message_size
+            servicer=servicer,
+            keepalive=keepalive,
+            max_message_size=config.max_message_size,
+            max_connections=config.max_sessions + config.max_concurrent_admissions,
         )
         with _bind_errors_as_startup_error("manager stream", config.manager_addr):
             bound = self._managers.bind(config.manager_addr, identity)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import grpc
 
 from backendsd.api.convert import certificate_to_proto
+from backendsd.api.well_known import duration_to_timedelta
 from backendsd.auth.tokens import Role
 from backendsd.certs.service import CertificateService
 from backendsd.proto.backendsd.v1 import certs_pb2, certs_pb2_grpc
@@ -29,7 +30,7 @@ class CertsServicer(certs_pb2_grpc.CertsServicer):
             backend_id=request.backend_id,
             ip_addresses=list(request.ip_addresses),
             dns_names=list(request.dns_names),
-            ttl=request.ttl.ToTimedelta() if request.HasField("ttl") else None,
+            ttl=duration_to_timedelta("ttl", request.ttl) if request.HasField("ttl") else None,
             csr_pem=request.csr_pem,
         )
         return certs_pb2.IssueCertificateResponse(

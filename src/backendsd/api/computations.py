@@ -9,6 +9,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from backendsd.api.convert import agent_event_to_proto, agent_log_to_proto, agent_record_to_proto
 from backendsd.api.timeouts import response_timeout
+from backendsd.api.well_known import timestamp_to_us
 from backendsd.auth.tokens import Role
 from backendsd.computations.model import AgentEventRecord, AgentLogRecord, RecordKind
 from backendsd.computations.service import ComputationService
@@ -52,8 +53,8 @@ class ComputationsServicer(computations_pb2_grpc.ComputationsServicer):
             backend_id=request.backend_id,
             computation_id=request.computation_id,
             category=request.level,
-            since=_optional_us(request.since, request.HasField("since")),
-            until=_optional_us(request.until, request.HasField("until")),
+            since=_optional_us("since", request.since, request.HasField("since")),
+            until=_optional_us("until", request.until, request.HasField("until")),
             offset=request.offset,
             limit=request.limit,
         )
@@ -72,8 +73,8 @@ class ComputationsServicer(computations_pb2_grpc.ComputationsServicer):
             backend_id=request.backend_id,
             computation_id=request.computation_id,
             category=request.event_type,
-            since=_optional_us(request.since, request.HasField("since")),
-            until=_optional_us(request.until, request.HasField("until")),
+            since=_optional_us("since", request.since, request.HasField("since")),
+            until=_optional_us("until", request.until, request.HasField("until")),
             offset=request.offset,
             limit=request.limit,
         )
@@ -102,8 +103,8 @@ class ComputationsServicer(computations_pb2_grpc.ComputationsServicer):
                     ) from None
 
 
-def _optional_us(timestamp: Timestamp, present: bool) -> int | None:
-    return timestamp.ToMicroseconds() if present else None
+def _optional_us(field: str, timestamp: Timestamp, present: bool) -> int | None:
+    return timestamp_to_us(field, timestamp) if present else None
 
 
 def required_roles() -> dict[str, Role]:

@@ -87,7 +87,7 @@ class _Call:
             raise UnauthenticatedError(
                 f"the request has {len(values)} authorization metadata values; send exactly one authorization header"
             )
-        await self._authenticator.authorize(values[0] if values else None, self.required_role)
+        await self._authenticator.authorize(values[0] if values else None, self.required_role, peer=context.peer())
 
     def log(self, context: grpc.aio.ServicerContext, code: grpc.StatusCode, started: float) -> None:
         # Public infrastructure calls (health probes every few seconds) would

@@ -5,6 +5,7 @@ from __future__ import annotations
 import grpc
 from google.protobuf.duration_pb2 import Duration
 
+from backendsd.api.well_known import duration_to_timedelta
 from backendsd.errors import InvalidArgumentError
 
 
@@ -13,7 +14,7 @@ def response_timeout(
 ) -> float:
     """Return the request's timeout if set, else the time left before the call's deadline, else ``default``."""
     if has_requested:
-        seconds = requested.ToTimedelta().total_seconds()
+        seconds = duration_to_timedelta(field, requested).total_seconds()
         if seconds <= 0:
             raise InvalidArgumentError.for_field(field, f"{field}: {seconds:g} s is not a positive duration")
         return seconds

@@ -39,6 +39,7 @@ logger = structlog.get_logger(__name__)
 _END_TRANSITIONS = {
     SessionEndKind.DISCONNECTED: (TransitionType.DISCONNECTED, BackendEventType.DISCONNECTED),
     SessionEndKind.STALLED: (TransitionType.DISCONNECTED, BackendEventType.DISCONNECTED),
+    SessionEndKind.PROTOCOL_ERROR: (TransitionType.DISCONNECTED, BackendEventType.DISCONNECTED),
     SessionEndKind.SHUTDOWN: (TransitionType.DISCONNECTED, BackendEventType.DISCONNECTED),
     SessionEndKind.TERMINATED: (TransitionType.TERMINATED, BackendEventType.TERMINATED),
 }
@@ -154,6 +155,9 @@ class ConnectionRegistry:
         if session is None or session.end is not None:
             raise FailedPreconditionError(f"backend {backend_id} is not connected")
         return session
+
+    def has_session(self, backend_id: str) -> bool:
+        return backend_id in self._sessions
 
     @property
     def session_count(self) -> int:

@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
 import structlog
+from google.protobuf.message import DecodeError
 
 from backendsd.backends.model import Backend
 from backendsd.clock import now_us
@@ -39,6 +40,9 @@ class SessionEndKind(enum.Enum):
     SHUTDOWN = "shutdown"
     STALLED = "stalled"
     """The manager did not read what the daemon wrote."""
+
+    PROTOCOL_ERROR = "protocol_error"
+    """The manager sent bytes that do not decode as a ClientStreamMessage."""
 
 
 @dataclass(frozen=True)
@@ -205,7 +209,7 @@ class Session:
         self._wakeup.set()
 
     async def _read(self, inbound: AsyncIterator[manager_pb2.ClientStreamMessage], on_message: InboundHandler) -> None:
-        reason = "the manager closed the stream"
+        kind, reason = SessionEndKind.DISCONNECTED, "the manager closed the stream"
         try:
             async for message in inbound:
                 self.last_seen = now_us()
@@ -214,9 +218,11 @@ class Session:
                     await slow_down
         except asyncio.CancelledError:
             raise
-        except Exception as error:  # noqa: BLE001 - any stream failure ends the session the same way
+        except DecodeError as error:
+            kind, reason = SessionEndKind.PROTOCOL_ERROR, f"the manager sent an invalid ClientStreamMessage: {error}"
+        except Exception as error:  # noqa: BLE001 - any other stream failure ends the session the same way
             reason = f"stream failed: {error}"
-        self.close(SessionEnd(SessionEndKind.DISCONNECTED, reason))
+        self.close(SessionEnd(kind, reason))
 
     async def _write_until_closed(self, write: Writer) -> None:
         while True:

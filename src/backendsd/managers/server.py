@@ -37,14 +37,31 @@ class KeepaliveSettings:
         ]
 
 
+# A manager opens one stream per connection; a few more leave room for a
+# client that opens its next stream before the old one is closed. A client
+# over this limit waits for a stream, it is not refused.
+MAX_STREAMS_PER_CONNECTION = 4
+
+# Seconds a TLS handshake may take before grpc closes the connection, so
+# that peers which connect and then stall do not pile up.
+HANDSHAKE_TIMEOUT_SECONDS = 10
+
+
 class ManagerServer:
-    def __init__(self, *, servicer: ManagerServicer, keepalive: KeepaliveSettings, max_message_size: int) -> None:
+    def __init__(
+        self, *, servicer: ManagerServicer, keepalive: KeepaliveSettings, max_message_size: int, max_connections: int
+    ) -> None:
         self._server = grpc.aio.server(
             options=[
                 *keepalive.channel_options(),
                 ("grpc.max_receive_message_length", max_message_size),
                 # Without this, grpcio's default SO_REUSEPORT lets a second daemon share the port.
                 ("grpc.so_reuseport", 0),
+                ("grpc.max_concurrent_streams", MAX_STREAMS_PER_CONNECTION),
+                ("grpc.server_handshake_timeout_ms", HANDSHAKE_TIMEOUT_SECONDS * 1000),
+                # Connections that grpc accepts at once, handshakes in progress
+                # included; a connection beyond it is closed right after accept.
+                ("grpc.max_allowed_incoming_connections", max_connections),
             ]
         )
         # The generated *_pb2_grpc modules carry no type hints.

@@ -12,7 +12,8 @@ from backendsd.api.status import RpcStatus, abort_with, status_for
 from backendsd.backends.model import Backend
 from backendsd.connections.registry import ConnectionRegistry
 from backendsd.connections.session import Session, SessionEndKind, SessionLimits
-from backendsd.errors import PermissionDeniedError, UnauthenticatedError
+from backendsd.errors import PermissionDeniedError, ResourceExhaustedError, UnauthenticatedError
+from backendsd.managers.admission import SessionAdmission
 from backendsd.managers.authentication import PeerAuthenticator, PeerCertificate
 from backendsd.proto.manager import manager_pb2, manager_pb2_grpc
 
@@ -25,14 +26,23 @@ _END_STATUS = {
     SessionEndKind.SUPERSEDED: grpc.StatusCode.ABORTED,
     SessionEndKind.SHUTDOWN: grpc.StatusCode.UNAVAILABLE,
     SessionEndKind.STALLED: grpc.StatusCode.RESOURCE_EXHAUSTED,
+    SessionEndKind.PROTOCOL_ERROR: grpc.StatusCode.INVALID_ARGUMENT,
 }
 
 
 class ManagerServicer(manager_pb2_grpc.ManagerServiceServicer):
-    def __init__(self, *, authenticator: PeerAuthenticator, registry: ConnectionRegistry, limits: SessionLimits) -> None:
+    def __init__(
+        self,
+        *,
+        authenticator: PeerAuthenticator,
+        registry: ConnectionRegistry,
+        limits: SessionLimits,
+        admission: SessionAdmission,
+    ) -> None:
         self._authenticator = authenticator
         self._registry = registry
         self._limits = limits
+        self._admission = admission
 
     async def Process(
         self,
@@ -40,7 +50,14 @@ class ManagerServicer(manager_pb2_grpc.ManagerServiceServicer):
         context: grpc.aio.ServicerContext,
     ) -> None:
         peer = context.peer()
-        backend, serial = await self._admit(context, peer)
+        try:
+            with self._admission.admitting(peer):
+                backend, serial = await self._admit(context, peer)
+            # Checked after authentication, because a backend that is already
+            # connected may replace its session even at the limit.
+            self._admission.check_capacity(backend.id, peer)
+        except ResourceExhaustedError as error:
+            await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, error.message)
 
         session = Session(backend=backend, peer=peer, certificate_serial=serial, limits=self._limits)
         self._registry.attach(session)
