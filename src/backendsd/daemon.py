@@ -30,6 +30,7 @@ from backendsd.connections.session import SessionLimits
 from backendsd.errors import StartupError
 from backendsd.events import EventHub, Hub
 from backendsd.lock import DataDirLock
+from backendsd.looplag import LoopLagMonitor
 from backendsd.managers.authentication import PeerAuthenticator
 from backendsd.managers.server import KeepaliveSettings, ManagerServer
 from backendsd.managers.servicer import ManagerServicer
@@ -63,6 +64,7 @@ class Daemon:
         self._retention: RetentionTask | None = None
         self._management: ManagementServer | None = None
         self._managers: ManagerServer | None = None
+        self._loop_lag: LoopLagMonitor | None = None
 
     async def start(self) -> None:
         config = self.config
@@ -130,6 +132,11 @@ class Daemon:
             ),
         )
         await self._start_managers(servicer, identity)
+        if config.loop_lag_report > 0:
+            self._loop_lag = LoopLagMonitor(
+                report_interval=config.loop_lag_report, sessions=lambda: registry.session_count
+            )
+            self._loop_lag.start()
 
     def _build_information(self, backend_store: SqliteBackendStore, registry: ConnectionRegistry) -> InformationService:
         assert self._database is not None  # opened first in start()
@@ -204,6 +211,8 @@ class Daemon:
     async def stop(self) -> None:
         """Stop in reverse order of start: API, manager sessions, registry, database."""
         logger.info("daemon_stopping", grace_seconds=self.config.shutdown_grace)
+        if self._loop_lag is not None:
+            await self._loop_lag.stop()
         if self._management is not None:
             await self._management.stop(self.config.shutdown_grace)
         if self._registry is not None:
