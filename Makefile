@@ -6,12 +6,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 TEST_STAMP := $(VENV)/.installed-test
+BENCH_STAMP := $(VENV)/.installed-bench
 
 # Extra arguments: make run ARGS="--log-format console"; make test PYTEST_ARGS="-k tokens -x".
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: run test test-long proto typecheck clean
+.PHONY: run test test-long proto typecheck bench bench-smoke clean
 
 run: $(RUNTIME_STAMP)
 	$(BIN)/backendsd serve --data-dir data $(ARGS)
@@ -21,6 +22,14 @@ test: $(TEST_STAMP)
 
 test-long: $(TEST_STAMP)
 	$(BIN)/pytest -m slow $(PYTEST_ARGS)
+
+# Benchmarks (docs/benchmarks.md): full sizes take about 20 minutes on 2 cores;
+# bench-smoke runs every scenario at tiny sizes in under a minute.
+bench: $(BENCH_STAMP)
+	$(BIN)/python -m bench --sizes full --out build/bench $(ARGS)
+
+bench-smoke: $(BENCH_STAMP)
+	$(BIN)/python -m bench --sizes smoke --out build/bench-smoke $(ARGS)
 
 proto: $(TEST_STAMP)
 	$(BIN)/python scripts/gen_protos.py
@@ -40,6 +49,10 @@ $(RUNTIME_STAMP): $(BIN)/python setup.cfg pyproject.toml
 
 $(TEST_STAMP): $(RUNTIME_STAMP)
 	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+$(BENCH_STAMP): $(RUNTIME_STAMP)
+	$(BIN)/pip install --quiet -e '.[bench]'
 	touch $@
 
 clean:

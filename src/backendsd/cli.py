@@ -309,6 +309,14 @@ def _add_serve_command(commands: Any) -> None:
         metavar="SECONDS",
         help="seconds that running RPCs get to finish after SIGTERM or SIGINT (default: %(default)s)",
     )
+    serve.add_argument(
+        "--loop-lag-report",
+        type=_positive_seconds,
+        default=_env("loop-lag-report", "0"),
+        metavar="SECONDS",
+        help="log event-loop lag percentiles (loop_lag) every SECONDS, for benchmarks; 0 turns it off "
+        "(default: %(default)s)",
+    )
     _add_client_cert_options(serve)
     _add_manager_stream_flags(serve)
     serve.set_defaults(handler=_run_serve)
@@ -459,6 +467,7 @@ def _run_serve(args: argparse.Namespace) -> int:
         retain_logs=args.retain_logs,
         retain_days=args.retain_days,
         retention_interval=args.retention_interval,
+        loop_lag_report=args.loop_lag_report,
     )
     configure_logging(config.log_level, config.log_format)
     asyncio.run(serve(config))

@@ -138,6 +138,9 @@ class ServeConfig:
     retention_interval: float = 60.0
     """Seconds between two passes that delete agent logs and events past retention."""
 
+    loop_lag_report: float = 0.0
+    """Seconds between two ``loop_lag`` log lines with event-loop lag percentiles; 0, the default, turns them off."""
+
     @property
     def database_path(self) -> Path:
         return self.data_dir / "backendsd.db"

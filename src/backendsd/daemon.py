@@ -34,6 +34,7 @@ from backendsd.http.download_tokens import DownloadTokens
 from backendsd.http.server import HttpServer, server_ssl_context
 from backendsd.lock import DataDirLock
 from backendsd.managers.admission import AdmissionLimits, SessionAdmission
+from backendsd.looplag import LoopLagMonitor
 from backendsd.managers.authentication import PeerAuthenticator
 from backendsd.managers.server import KeepaliveSettings, ManagerServer
 from backendsd.managers.servicer import ManagerServicer
@@ -68,6 +69,7 @@ class Daemon:
         self._management: ManagementServer | None = None
         self._managers: ManagerServer | None = None
         self._http: HttpServer | None = None
+        self._loop_lag: LoopLagMonitor | None = None
 
     async def start(self) -> None:
         config = self.config
@@ -144,6 +146,11 @@ class Daemon:
             ),
         )
         await self._start_managers(servicer, identity)
+        if config.loop_lag_report > 0:
+            self._loop_lag = LoopLagMonitor(
+                report_interval=config.loop_lag_report, sessions=lambda: registry.session_count
+            )
+            self._loop_lag.start()
 
     def _build_information(self, backend_store: SqliteBackendStore, registry: ConnectionRegistry) -> InformationService:
         assert self._database is not None  # opened first in start()
@@ -243,6 +250,8 @@ class Daemon:
     async def stop(self) -> None:
         """Stop in reverse order of start: HTTP and gRPC APIs, manager sessions, registry, database."""
         logger.info("daemon_stopping", grace_seconds=self.config.shutdown_grace)
+        if self._loop_lag is not None:
+            await self._loop_lag.stop()
         # Both API listeners share the one grace period.
         await asyncio.gather(self._stop_http(), self._stop_management())
         if self._registry is not None:

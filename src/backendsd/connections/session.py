@@ -242,6 +242,14 @@ class Session:
         try:
             async with asyncio.timeout(self.limits.write_timeout):
                 await write(item.message)
+        except asyncio.CancelledError:
+            # grpc.aio cancels the handler when the peer ends the call, which a
+            # manager does as soon as it reads Terminate, often before this
+            # write completes. The message was handed to the transport, so the
+            # waiter learns it was sent instead of waiting forever.
+            if item.written is not None and not item.written.done():
+                item.written.set_result(None)
+            raise
         except TimeoutError:
             self.close(
                 SessionEnd(SessionEndKind.STALLED, f"the manager did not read for {self.limits.write_timeout:g} s")

@@ -24,15 +24,35 @@ BUSY_TIMEOUT_MS = 5_000
 
 Row = sqlite3.Row
 
+# Bodies that may share one COMMIT. More wait for the next one, which bounds
+# how long the first body of a group waits for its acknowledgement.
+MAX_GROUP_BODIES = 64
+
+
+class _CommitGroup:
+    """Write transaction bodies that share one ``BEGIN IMMEDIATE`` ... ``COMMIT``."""
+
+    def __init__(self) -> None:
+        self.members = 0
+        self.broken: BaseException | None = None
+        """Set when a savepoint could not be released or rolled back: the whole group then rolls back."""
+        self.committed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
 
 class Database:
     """One SQLite file in WAL mode, with a writer and a reader connection.
 
-    Writes go through :meth:`transaction`, which serializes them on the
-    writer connection and runs each in ``BEGIN IMMEDIATE``. A transaction so
-    takes SQLite's write lock up front and cannot fail half-way with
-    SQLITE_BUSY on a lock upgrade. Reads use a second connection and, thanks to WAL, never wait
-    for a writer.
+    Writes go through :meth:`transaction`, which runs the bodies one at a
+    time on the writer connection. Bodies that are waiting while another
+    runs or commits join it in one ``BEGIN IMMEDIATE`` transaction, each
+    inside its own SAVEPOINT, and share one COMMIT (group commit): with
+    ``synchronous=FULL`` each COMMIT costs an fsync, so concurrent writers
+    share it instead of queueing one fsync each. A body that fails is rolled
+    back to its savepoint alone. Each caller returns only after the COMMIT
+    that made its body durable; if that COMMIT fails, every body in it fails.
+    ``BEGIN IMMEDIATE`` takes SQLite's write lock up front, so a transaction
+    cannot fail half-way with SQLITE_BUSY on a lock upgrade. Reads use a
+    second connection and, thanks to WAL, never wait for a writer.
     """
 
     def __init__(self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection) -> None:
@@ -40,6 +60,9 @@ class Database:
         self._writer = writer
         self._reader = reader
         self._write_lock = asyncio.Lock()
+        self._group: _CommitGroup | None = None
+        self._queued = 0
+        self._commits: set[asyncio.Task[None]] = set()
 
     @classmethod
     async def open(cls, path: Path) -> Database:
@@ -56,6 +79,8 @@ class Database:
         return cls(path, writer, reader)
 
     async def close(self) -> None:
+        if self._commits:
+            await asyncio.gather(*self._commits, return_exceptions=True)
         async with self._write_lock:
             await self._reader.close()
             await self._writer.close()
@@ -63,19 +88,120 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """Run the body as one write transaction; commit on success, roll back on error."""
-        async with self._write_lock:
+        """Run the body as one all-or-nothing write; return once it is committed, raise if it is not.
+
+        Concurrent bodies may share the COMMIT (see the class docstring), so
+        a body must not run COMMIT, ROLLBACK or BEGIN itself.
+        """
+        group = await self._join_group()
+        try:
+            with _busy_as_unavailable():
+                yield self._writer
+        except BaseException:
             try:
+                await self._undo_body(group)
+            finally:
+                self._leave_group(group)
+            raise
+        try:
+            await self._writer.execute("RELEASE body")
+        except BaseException as error:
+            group.broken = group.broken or error
+            raise
+        finally:
+            self._leave_group(group)
+        # Shielded: a caller cancelled here must not cancel the others' wait.
+        await asyncio.shield(group.committed)
+
+    async def _join_group(self) -> _CommitGroup:
+        """Take the write lock, open a group transaction unless one is open, and start this body's savepoint."""
+        self._queued += 1
+        try:
+            await self._write_lock.acquire()
+        except BaseException:
+            self._queued -= 1
+            self._commit_if_abandoned()
+            raise
+        self._queued -= 1
+        try:
+            if self._group is None:
                 with _busy_as_unavailable():
                     await self._writer.execute("BEGIN IMMEDIATE")
-                    yield self._writer
-                    await self._writer.commit()
-            except BaseException:
-                # Also reached when the task is cancelled while BEGIN or COMMIT
-                # runs in aiosqlite's thread; ROLLBACK queues behind it there,
-                # so the next transaction never finds one left open.
+                self._group = _CommitGroup()
+            group = self._group
+            group.members += 1
+            await self._writer.execute("SAVEPOINT body")
+        except BaseException:
+            if self._group is not None:
+                # SAVEPOINT failed: this body changed nothing, and the group goes on.
+                self._leave_group(self._group)
+            else:
+                # BEGIN failed, or was cancelled while it still runs in
+                # aiosqlite's thread: ROLLBACK queues behind it there.
                 await _rollback(self._writer)
-                raise
+                self._write_lock.release()
+            raise
+        return group
+
+    async def _undo_body(self, group: _CommitGroup) -> None:
+        try:
+            await self._writer.execute("ROLLBACK TO body")
+            await self._writer.execute("RELEASE body")
+        except BaseException as error:
+            # The group cannot tell this body's changes from the others' any more.
+            group.broken = group.broken or error
+            logger.error("database_savepoint_rollback_failed", error=str(error))
+
+    def _leave_group(self, group: _CommitGroup) -> None:
+        """After a body: let a waiting body join the group, or commit the group and then free the lock."""
+        if self._queued > 0 and group.broken is None and group.members < MAX_GROUP_BODIES:
+            self._write_lock.release()
+            return
+        self._group = None
+        self._start_commit(group)
+
+    def _start_commit(self, group: _CommitGroup) -> None:
+        task = asyncio.create_task(self._commit(group), name="database-group-commit")
+        self._commits.add(task)
+        task.add_done_callback(self._commits.discard)
+
+    async def _commit(self, group: _CommitGroup) -> None:
+        """COMMIT (or, for a broken group, ROLLBACK) the group and tell its members; holds the write lock."""
+        try:
+            if group.broken is not None:
+                raise group.broken
+            with _busy_as_unavailable():
+                await self._writer.commit()
+        except BaseException as error:
+            # ROLLBACK queues behind a COMMIT still running in aiosqlite's
+            # thread, so the next group never finds a transaction left open.
+            await _rollback(self._writer)
+            if not group.committed.done():
+                group.committed.set_exception(error)
+                # Members that were cancelled meanwhile never read it.
+                group.committed.exception()
+        else:
+            group.committed.set_result(None)
+        finally:
+            self._write_lock.release()
+
+    def _commit_if_abandoned(self) -> None:
+        """Commit an open group whose last member left it to a waiter that was then cancelled."""
+        group = self._group
+        if group is None or self._queued > 0 or self._write_lock.locked():
+            return
+
+        async def commit_when_free() -> None:
+            await self._write_lock.acquire()
+            if self._group is group:
+                self._group = None
+                await self._commit(group)
+            else:
+                self._write_lock.release()
+
+        task = asyncio.create_task(commit_when_free(), name="database-group-commit")
+        self._commits.add(task)
+        task.add_done_callback(self._commits.discard)
 
     async def fetch_one(self, sql: str, parameters: Iterable[Any] = ()) -> Row | None:
         with _busy_as_unavailable():
