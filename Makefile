@@ -23,7 +23,7 @@ test: $(TEST_STAMP)
 test-long: $(TEST_STAMP)
 	$(BIN)/pytest -m slow $(PYTEST_ARGS)
 
-# Benchmarks (docs/benchmarks.md): full sizes take about 20 minutes on 2 cores;
+# Benchmarks (docs/benchmarks.md): full sizes took 12 minutes on 2 cores;
 # bench-smoke runs every scenario at tiny sizes in under a minute.
 bench: $(BENCH_STAMP)
 	$(BIN)/python -m bench --sizes full --out build/bench $(ARGS)

@@ -47,6 +47,13 @@ def _machine() -> dict[str, Any]:
     }
 
 
+def _write_results(out: Path, results: dict[str, Any], started: float) -> None:
+    results["load_end"] = [round(value, 2) for value in load_average()]
+    results["seconds"] = time.monotonic() - started
+    (out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    (out / "results.md").write_text(render(results))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--sizes", choices=sorted(SIZES), default="smoke", help="size set (default: smoke)")
@@ -89,11 +96,10 @@ def main(argv: list[str] | None = None) -> int:
             ctx.stop_all()
         results["scenarios"][name]["seconds"] = time.monotonic() - scenario_started
         print(f"bench: {name} done in {time.monotonic() - scenario_started:.0f} s", file=sys.stderr, flush=True)
+        # Written after every scenario, so an interrupted run keeps what it measured.
+        _write_results(args.out, results, started)
 
-    results["load_end"] = [round(value, 2) for value in load_average()]
-    results["seconds"] = time.monotonic() - started
-    (args.out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
-    (args.out / "results.md").write_text(render(results))
+    _write_results(args.out, results, started)
     if not args.keep_work:
         shutil.rmtree(work_dir, ignore_errors=True)
     print(f"bench: results in {args.out / 'results.md'} and {args.out / 'results.json'}", file=sys.stderr)

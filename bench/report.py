@@ -50,7 +50,8 @@ def _b2(result: dict[str, Any]) -> list[str]:
     met = result["met"]
     lag = result["loop_lag_p99_ms"]
     return [
-        f"| B2 | sessions held, connect time | {result['sizes']['sessions']:,} in {result['connect_seconds']:.1f} s | "
+        f"| B2 | sessions held of {result['sizes']['sessions']:,}, connect time | "
+        f"{result['sessions_held']:,} after {result['connect_seconds']:.1f} s | "
         f"bare server held {result['bare_streams_held']:,} | | 10,000 | |",
         f"| B2 | RSS per session (KiB) | {_spread(result['rss_per_session_kib'])} | "
         f"bare {_spread(result['bare_rss_per_stream_kib'])} | {_ratio(result['ratio_rss_per_session_to_bare'])} | "

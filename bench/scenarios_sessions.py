@@ -55,9 +55,15 @@ def run_b2(ctx: Context) -> dict[str, Any]:
     # The daemon with no session is the baseline of memory and CPU.
     time.sleep(SETTLE_SECONDS)
     empty = _hold(ctx, [daemon.pid], [])
-    sims = ctx.simulators(directory, provisioned.identities, daemon.manager_address, daemon.ca_path)
-    connect_seconds = _wait_connected(daemon, sessions)
+    # Dialling thousands at once takes longer than the simulator's default
+    # 10 s connect timeout on 2 cores, so sessions redial until all are in.
+    sims = ctx.simulators(directory, provisioned.identities, daemon.manager_address, daemon.ca_path,
+                          "--reconnect", "--connect-timeout", "60")
+    connect_started = time.monotonic()
+    wait_until(lambda: _live_sessions(daemon) >= sessions, CONNECT_TIMEOUT_SECONDS, 1.0)
+    connect_seconds = time.monotonic() - connect_started
     time.sleep(SETTLE_SECONDS)
+    live = _live_sessions(daemon)
     log_mark = len(daemon.events("loop_lag"))
     churn_mark = len(daemon.events("manager_disconnected")) + len(daemon.events("manager_unresponsive"))
     held = _hold(ctx, [daemon.pid], [sim.pid for sim in sims])
@@ -69,20 +75,22 @@ def run_b2(ctx: Context) -> dict[str, Any]:
     bare, bare_port = ctx.bare_server(directory, "bidi", "--pki-dir", str(daemon.data_dir / "pki"))
     time.sleep(SETTLE_SECONDS)
     bare_empty = float(rss_bytes(bare.pid))
-    bare_sims = ctx.simulators(directory, provisioned.identities, f"127.0.0.1:{bare_port}", daemon.ca_path, label="bare-sim")
+    bare_sims = ctx.simulators(directory, provisioned.identities, f"127.0.0.1:{bare_port}", daemon.ca_path,
+                               "--reconnect", "--connect-timeout", "60", label="bare-sim")
     wait_until(lambda: _report_connected(directory, "bare-sim", len(bare_sims)) >= sessions, CONNECT_TIMEOUT_SECONDS, 0.5)
     time.sleep(SETTLE_SECONDS)
     bare_held = _hold(ctx, [bare.pid], [sim.pid for sim in bare_sims])
     bare_streams = _report_connected(directory, "bare-sim", len(bare_sims))
     ctx.forget(*bare_sims, bare)
 
-    per_session = [(rss - statistics.median(empty["rss"])) / sessions / KIB for rss in held["rss"]]
+    per_session = [(rss - statistics.median(empty["rss"])) / max(1, live) / KIB for rss in held["rss"]]
     bare_per_stream = [(rss - bare_empty) / max(1, bare_streams) / KIB for rss in bare_held["rss"]]
-    p99s = [record["p99_ms"] for record in lag if record.get("sessions", 0) >= sessions]
+    p99s = [record["p99_ms"] for record in lag]
     return {
         "sizes": {"sessions": sessions, "windows": sizes.b2_hold_windows, "window_seconds": sizes.b2_window_seconds,
                   "simulator_processes": len(sims), "open_file_limit": open_files},
         "connect_seconds": connect_seconds,
+        "sessions_held": live,
         "idle_rss_mib": statistics.median(empty["rss"]) / KIB / KIB,
         "idle_cpu_cores": Spread.of(empty["cpu"]).as_dict(),
         "rss_per_session_kib": Spread.of(per_session).as_dict(),
@@ -98,12 +106,18 @@ def run_b2(ctx: Context) -> dict[str, Any]:
         "false_disconnects": false_disconnects,
         "targets": {"rss_per_session_kib": 40, "cpu_cores": 0.10, "loop_lag_p99_ms": 20, "false_disconnects": 0},
         "met": {
-            "memory": statistics.median(per_session) <= 40,
+            "memory": statistics.median(per_session) <= 40 and live >= sessions,
             "cpu": max(held["cpu"]) <= 0.10,
             "lag": bool(p99s) and max(p99s) <= 20,
             "false_disconnects": false_disconnects == 0,
         },
     }
+
+
+def _live_sessions(daemon: Daemon) -> int:
+    """Return the session count of the daemon's latest loop_lag line (B2 runs it with --loop-lag-report)."""
+    lines = daemon.events("loop_lag")
+    return int(lines[-1]["sessions"]) if lines else 0
 
 
 def _report_connected(directory: Path, label: str, processes: int) -> int:

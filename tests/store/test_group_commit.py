@@ -64,7 +64,7 @@ async def test_failed_body_rolls_back_alone(database: Database) -> None:
 
 
 async def test_transaction_returns_after_commit(database: Database) -> None:
-    """When transaction() returns, the reader connection already sees the row."""
+    """When transaction() returns, the reader connection already returns the row."""
     await _insert(database, "visible")
 
     assert await _names(database) == {"visible"}
