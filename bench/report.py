@@ -71,7 +71,12 @@ def _b3(result: dict[str, Any]) -> list[str]:
         if not isinstance(figure, dict) or "seconds" not in figure:
             continue
         label, signal_name = key.rsplit("_", 1)
-        limit = 1.0 if signal_name == "SIGKILL" else (15.0 if label == "default" else 5.0)
+        if signal_name == "SIGKILL":
+            limit = 1.0
+        elif label == "default":
+            limit = 15.0
+        else:
+            limit = 5.0
         seconds = figure["seconds"]
         rows.append(
             f"| B3 | {signal_name}, {label} ({figure['keepalive_interval']:g} s + {figure['keepalive_timeout']:g} s), "

@@ -12,7 +12,7 @@ from typing import Any
 from bench.context import Context, parse_log_time, report_lines, sleep_until
 from bench.processes import Daemon, ManagedProcess, free_port, python_command, run_json, wait_until
 from bench.procs import CpuMeter, raise_open_file_limit, rss_bytes
-from bench.stats import Spread, percentile
+from bench.stats import Spread
 
 CONNECT_TIMEOUT_SECONDS = 300.0
 SETTLE_SECONDS = 3.0

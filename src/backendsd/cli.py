@@ -364,7 +364,7 @@ def _add_manager_stream_flags(serve: argparse.ArgumentParser) -> None:
         type=_strictly_positive_seconds,
         default=_env("request-timeout", "30"),
         metavar="SECONDS",
-        help="seconds to wait for a manager's answer when the call sets no timeout or deadline (default: %(default)s)",
+        help="seconds to wait for a manager's response when the call sets no timeout or deadline (default: %(default)s)",
     )
     group.add_argument(
         "--max-run-request-size",

@@ -121,7 +121,7 @@ class ServeConfig:
     """Events a watcher may fall behind before its watch is ended with RESOURCE_EXHAUSTED."""
 
     request_timeout: float = 30.0
-    """Seconds to wait for a manager's answer when neither the request nor its deadline sets one."""
+    """Seconds to wait for a manager's response when neither the request nor its deadline sets one."""
 
     max_run_request_size: int = 16 * 1024 * 1024
     """Largest serialized run request, in bytes, that RunComputation accepts."""

@@ -155,7 +155,7 @@ class Daemon:
     def _build_information(self, backend_store: SqliteBackendStore, registry: ConnectionRegistry) -> InformationService:
         assert self._database is not None  # opened first in start()
         store = SqliteInformationStore(self._database)
-        # Probe answers arrive every --probe-interval from every manager, so
+        # Probe responses arrive every --probe-interval from every manager, so
         # they are written in batches.
         probe_responses = BatchWriter(name="svm-info", write=store.save_svm_infos, flush_interval=0.5)
         probe_responses.start()

@@ -63,7 +63,7 @@ class FailedPreconditionError(BackendsdError):
 
 
 class DeadlineExceededError(BackendsdError):
-    """The other side did not answer in time."""
+    """The other side did not respond in time."""
 
 
 class ResourceExhaustedError(BackendsdError):

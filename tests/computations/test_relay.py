@@ -31,7 +31,7 @@ async def computations(admin_channel: grpc.aio.Channel) -> computations_pb2_grpc
 async def simulated(
     tmp_path: Path, daemon: DaemonProcess, backends: Stub, identity: ManagerIdentity
 ) -> AsyncIterator[SimulatorProcess]:
-    """A simulated manager for ``identity``, connected, answering like a real one."""
+    """A simulated manager for ``identity``, connected, responding like a real one."""
     policy_file = tmp_path / "policy.json"
     policy_file.write_text(json.dumps(POLICY))
     manager = start_simulator(
@@ -138,7 +138,7 @@ async def test_request_to_disconnected_backend_fails(backends: Stub, identity: M
 async def test_unanswered_request_times_out(
     backends: Stub, identity: ManagerIdentity, connect: ConnectManager
 ) -> None:
-    """A manager that never answers makes the call fail with DEADLINE_EXCEEDED after the request's timeout."""
+    """A manager that never responds makes the call fail with DEADLINE_EXCEEDED after the request's timeout."""
     await connect(identity)
     await wait_for_status(backends, identity.backend_id, pb.CONNECTION_STATUS_CONNECTED)
 
@@ -183,7 +183,7 @@ async def test_second_run_same_id_already_exists(
     identity: ManagerIdentity,
     connect: ConnectManager,
 ) -> None:
-    """While a run waits for its answer, another run of the same computation id is ALREADY_EXISTS."""
+    """While a run waits for its response, another run of the same computation id is ALREADY_EXISTS."""
     client = await connect(identity)
     await wait_for_status(backends, identity.backend_id, pb.CONNECTION_STATUS_CONNECTED)
     request = computations_pb2.RunComputationRequest(

@@ -117,7 +117,7 @@ async def test_oversized_message_is_resource_exhausted(
 async def test_unrequested_and_late_answers_are_ignored(
     daemon: DaemonProcess, backends: backends_pb2_grpc.BackendsStub, certs: certs_pb2_grpc.CertsStub
 ) -> None:
-    """Answers with ids nobody asked for, and answers after the request timed out, are logged and dropped."""
+    """Responses with ids no request carried, and responses after the request timed out, are logged and dropped."""
     identity = await enroll(backends, certs)
     manager = ManagerClient(daemon.manager_address, identity)
     try:

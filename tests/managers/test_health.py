@@ -52,7 +52,7 @@ async def test_unanswered_probe_marks_unresponsive(probing_daemon: DaemonProcess
 
 
 async def test_answered_probes_keep_connected(probing_daemon: DaemonProcess) -> None:
-    """A manager that answers each probe with the echoed id stays connected across several probes."""
+    """A manager that responds to each probe with the echoed id stays connected across several probes."""
     async with secure_channel(probing_daemon.api_address, probing_daemon.ca_pem, probing_daemon.admin_token) as channel:
         backends = backends_pb2_grpc.BackendsStub(channel)
         identity = await enroll(backends, certs_pb2_grpc.CertsStub(channel))

@@ -49,7 +49,7 @@ async def test_killed_manager_disconnects(tmp_path: Path, fast_daemon: DaemonPro
 
 
 async def test_frozen_manager_disconnects(tmp_path: Path, fast_daemon: DaemonProcess) -> None:
-    """A SIGSTOPped manager answers no keepalive ping and is dropped after interval plus timeout."""
+    """A SIGSTOPped manager acknowledges no keepalive ping and is dropped after interval plus timeout."""
     async with secure_channel(fast_daemon.api_address, fast_daemon.ca_pem, fast_daemon.admin_token) as channel:
         backends = backends_pb2_grpc.BackendsStub(channel)
         identity = await enroll(backends, certs_pb2_grpc.CertsStub(channel))

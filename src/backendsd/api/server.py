@@ -44,7 +44,7 @@ class ManagementServices:
     certificates: CertificateService
     computations: ComputationService
     request_timeout: float
-    """Seconds a call waits for a manager's answer when neither the request nor its deadline says."""
+    """Seconds a call waits for a manager's response when neither the request nor its deadline sets a limit."""
     max_run_request_bytes: int
 
 # grpcio sets SO_REUSEPORT by default, which lets a second daemon bind the

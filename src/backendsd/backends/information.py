@@ -1,7 +1,7 @@
-"""What a backend's manager reports about it: its attestation policy and VM facts.
+"""Backend information reported by its manager: the attestation policy and VM facts.
 
-The latest answers are stored, so operators see them while the backend is
-offline too. Health probes ask for the VM facts anyway, and their answers
+The latest responses are stored, so operators see them while the backend is
+offline too. Health probes ask for the VM facts anyway, and their responses
 update the same record.
 """
 

@@ -87,7 +87,7 @@ class SvmInfo:
 
 @dataclass(frozen=True)
 class BackendInformation:
-    """The latest stored answers; times are microseconds since the epoch, None until fetched."""
+    """The latest stored responses; times are microseconds since the epoch, None until fetched."""
 
     attestation_policy: bytes | None = None
     attestation_policy_fetched_at: int | None = None

@@ -189,7 +189,7 @@ class ConnectionRegistry:
     # Inbound messages and health.
 
     def on_svm_info(self, listener: Callable[[Session, manager_pb2.SVMInfo], None]) -> None:
-        """Call ``listener`` with every SVMInfo a manager sends, probe answers included."""
+        """Call ``listener`` with every SVMInfo a manager sends, probe responses included."""
         self._svm_info_listeners.append(listener)
 
     def handle_message(self, session: Session, message: manager_pb2.ClientStreamMessage) -> Awaitable[None] | None:
@@ -221,7 +221,7 @@ class ConnectionRegistry:
         if session.probe_id and now_us() - session.probe_sent_at > timeout_us:
             session.probe_id = ""
             # A manager that sent anything after the probe is alive, even if
-            # the answer itself is slow.
+            # the response itself is slow.
             if session.status is ConnectionStatus.CONNECTED and session.last_seen < session.probe_sent_at:
                 self._mark_unresponsive(session)
 
@@ -241,7 +241,7 @@ class ConnectionRegistry:
 
     def _mark_unresponsive(self, session: Session) -> None:
         session.status = ConnectionStatus.UNRESPONSIVE
-        reason = f"no answer to a health probe within {self._probes.timeout:g} s"
+        reason = f"no response to a health probe within {self._probes.timeout:g} s"
         self._transition(session, TransitionType.UNRESPONSIVE, reason)
         self._publish(BackendEventType.UNRESPONSIVE, session.backend, session.state)
         logger.warning("manager_unresponsive", backend_id=session.backend_id, peer=session.peer, reason=reason)

@@ -16,9 +16,9 @@ if TYPE_CHECKING:
 
 logger = structlog.get_logger(__name__)
 
-# A handler may return an awaitable when the manager should slow down (its
-# records are arriving faster than they can be stored); the session's reader
-# awaits it before reading on.
+# A handler may return an awaitable when the manager should slow down,
+# because its records arrive faster than they can be stored. The session's
+# reader awaits it before reading on.
 Handler = Callable[["Session", manager_pb2.ClientStreamMessage], Awaitable[None] | None]
 
 
@@ -26,7 +26,7 @@ class MessageRouter:
     """Sends each inbound message to the handler of its type and counts them.
 
     Handlers must not block: a session's reader calls them between two reads.
-    Answers to requests go to the session's waiting requests by default.
+    Responses to requests go to the session's waiting requests by default.
     """
 
     def __init__(self) -> None:

@@ -156,7 +156,7 @@ class Session:
                     return await responded
             except TimeoutError:
                 raise DeadlineExceededError(
-                    f"backend {self.backend_id} did not answer the {expect.value} request for {key!r} "
+                    f"backend {self.backend_id} did not respond to the {expect.value} request for {key!r} "
                     f"within {timeout:g} s"
                 ) from None
 

@@ -186,7 +186,7 @@ def certificate_to_json(record: CertificateRecord) -> dict[str, Any]:
     }
 
 
-# What `curl -d` sends when a script sets no Content-Type. Scripts written
+# The media type that `curl -d` sends when a script sets no Content-Type. Scripts written
 # for the operators' existing API do that, so such a body is accepted when it
 # parses as JSON.
 _CURL_DEFAULT_TYPE = "application/x-www-form-urlencoded"

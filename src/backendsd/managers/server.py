@@ -37,9 +37,9 @@ class KeepaliveSettings:
         ]
 
 
-# A manager opens one stream per connection; a few more leave room for a
+# A manager opens one stream per connection. A few more leave room for a
 # client that opens its next stream before the old one is closed. A client
-# over this limit waits for a stream, it is not refused.
+# over this limit waits for a stream and is not rejected.
 MAX_STREAMS_PER_CONNECTION = 4
 
 # Seconds a TLS handshake may take before grpc closes the connection, so

@@ -83,15 +83,14 @@ class SqliteAgentRecordStore:
             parameters.append(query.until)
         where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
 
-        rows = await self._database.fetch_all(
-            f"SELECT {columns}, count(*) OVER () AS total FROM {table} {where} ORDER BY id DESC LIMIT ? OFFSET ?",
-            [*parameters, query.limit, query.offset],
+        rows, total = await self._database.fetch_page(
+            columns=columns,
+            source=f"{table} {where}",
+            order="id DESC",
+            parameters=parameters,
+            limit=query.limit,
+            offset=query.offset,
         )
-        if rows:
-            total = int(rows[0]["total"])
-        else:
-            count = await self._database.fetch_one(f"SELECT count(*) FROM {table} {where}", parameters)
-            total = int(count[0]) if count else 0
         convert = _log_from_row if query.kind is RecordKind.LOG else _event_from_row
         return AgentRecordPage(records=[convert(row) for row in rows], total=total, query=query)
 

@@ -70,23 +70,14 @@ class SqliteBackendStore:
         direction = "DESC" if query.descending else "ASC"
         order = f"{_ORDER_COLUMNS[query.order_by]} {direction}, id {direction}"
 
-        # The count is a scalar subquery of the same statement, so it reads
-        # the page's snapshot and total and rows agree even while writers
-        # run. A window count (count(*) OVER ()) would agree too, but it
-        # makes SQLite visit and sort every matching row for each page: 48 ms
-        # a page at 20,000 backends, against 0.1 ms for this query. A page
-        # past the end has no row to carry the count, and only then is a
-        # separate count needed.
-        rows = await self._database.fetch_all(
-            f"SELECT {_COLUMNS}, (SELECT count(*) FROM backends {where}) AS total FROM backends {where} "
-            f"ORDER BY {order} LIMIT ? OFFSET ?",
-            [*parameters, *parameters, query.limit, query.offset],
+        rows, total = await self._database.fetch_page(
+            columns=_COLUMNS,
+            source=f"backends {where}",
+            order=order,
+            parameters=parameters,
+            limit=query.limit,
+            offset=query.offset,
         )
-        if rows:
-            total = int(rows[0]["total"])
-        else:
-            count_row = await self._database.fetch_one(f"SELECT count(*) FROM backends {where}", parameters)
-            total = int(count_row[0]) if count_row else 0
         return BackendPage(backends=[_backend_from_row(row) for row in rows], total=total, query=query)
 
     async def update(self, backend_id: str, changes: BackendChanges, updated_at: int) -> Backend:

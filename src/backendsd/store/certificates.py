@@ -51,17 +51,14 @@ class SqliteCertificateStore:
             conditions.append("revoked_at IS NOT NULL" if query.revoked else "revoked_at IS NULL")
         where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
 
-        # As in the backends store, the window count shares the page's snapshot.
-        rows = await self._database.fetch_all(
-            f"SELECT {_COLUMNS}, count(*) OVER () AS total FROM certificates {where} "
-            "ORDER BY created_at, serial_number LIMIT ? OFFSET ?",
-            [*parameters, query.limit, query.offset],
+        rows, total = await self._database.fetch_page(
+            columns=_COLUMNS,
+            source=f"certificates {where}",
+            order="created_at, serial_number",
+            parameters=parameters,
+            limit=query.limit,
+            offset=query.offset,
         )
-        if rows:
-            total = int(rows[0]["total"])
-        else:
-            count_row = await self._database.fetch_one(f"SELECT count(*) FROM certificates {where}", parameters)
-            total = int(count_row[0]) if count_row else 0
         return CertificatePage(certificates=[_record_from_row(row) for row in rows], total=total, query=query)
 
     async def revoke(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
@@ -45,11 +45,12 @@ class Database:
     Writes go through :meth:`transaction`, which runs the bodies one at a
     time on the writer connection. Bodies that are waiting while another
     runs or commits join it in one ``BEGIN IMMEDIATE`` transaction, each
-    inside its own SAVEPOINT, and share one COMMIT (group commit): with
+    inside its own SAVEPOINT, and share one COMMIT (group commit). With
     ``synchronous=FULL`` each COMMIT costs an fsync, so concurrent writers
     share it instead of queueing one fsync each. A body that fails is rolled
     back to its savepoint alone. Each caller returns only after the COMMIT
-    that made its body durable; if that COMMIT fails, every body in it fails.
+    that made its body durable, and if that COMMIT fails, every body in it
+    fails.
     ``BEGIN IMMEDIATE`` takes SQLite's write lock up front, so a transaction
     cannot fail half-way with SQLITE_BUSY on a lock upgrade. Reads use a
     second connection and, thanks to WAL, never wait for a writer.
@@ -208,6 +209,30 @@ class Database:
             async with self._reader.execute(sql, tuple(parameters)) as cursor:
                 row: Row | None = await cursor.fetchone()
                 return row
+
+    async def fetch_page(
+        self, *, columns: str, source: str, order: str, parameters: Sequence[Any], limit: int, offset: int
+    ) -> tuple[list[Row], int]:
+        """Return one page of ``SELECT columns FROM source ORDER BY order`` and the count of all its rows.
+
+        ``source`` is a table with an optional WHERE clause whose placeholders
+        take ``parameters``. The count is a scalar subquery of the same
+        statement, so it reads the page's snapshot: total and rows agree even
+        while writers run. A window count (count(*) OVER ()) would agree too,
+        but it makes SQLite visit and sort every matching row for each page
+        (48 ms a page at 20,000 backends, against 0.1 ms, measured by the B1
+        benchmark). A page past the end has no row to carry the count, and
+        only then is a separate count needed.
+        """
+        rows = await self.fetch_all(
+            f"SELECT {columns}, (SELECT count(*) FROM {source}) AS total FROM {source} "
+            f"ORDER BY {order} LIMIT ? OFFSET ?",
+            [*parameters, *parameters, limit, offset],
+        )
+        if rows:
+            return rows, int(rows[0]["total"])
+        count = await self.fetch_one(f"SELECT count(*) FROM {source}", parameters)
+        return [], int(count[0]) if count else 0
 
     async def fetch_all(self, sql: str, parameters: Iterable[Any] = ()) -> list[Row]:
         with _busy_as_unavailable():

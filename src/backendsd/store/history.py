@@ -30,17 +30,15 @@ class SqliteHistoryStore:
 
     async def list(self, backend_id: str, *, offset: int, limit: int) -> tuple[list[Transition], int]:
         """Return one page of a backend's transitions, newest first, and their total count."""
-        rows = await self._database.fetch_all(
-            "SELECT backend_id, at, type, reason, peer, certificate_serial, count(*) OVER () AS total "
-            "FROM connection_history WHERE backend_id = ? ORDER BY id DESC LIMIT ? OFFSET ?",
-            (backend_id, limit, offset),
+        rows, total = await self._database.fetch_page(
+            columns="backend_id, at, type, reason, peer, certificate_serial",
+            source="connection_history WHERE backend_id = ?",
+            order="id DESC",
+            parameters=(backend_id,),
+            limit=limit,
+            offset=offset,
         )
-        if rows:
-            return [_transition_from_row(row) for row in rows], int(rows[0]["total"])
-        count = await self._database.fetch_one(
-            "SELECT count(*) FROM connection_history WHERE backend_id = ?", (backend_id,)
-        )
-        return [], int(count[0]) if count else 0
+        return [_transition_from_row(row) for row in rows], total
 
 
 def _transition_from_row(row: Row) -> Transition:
