@@ -36,8 +36,8 @@ PUBLIC_SERVICE_PREFIXES = (
 Behavior = Callable[..., Any]
 Deserializer = Callable[[bytes], Any]
 
-# How close to its deadline a cancelled call counts as DEADLINE_EXCEEDED.
-# It covers the request's transit time on a loaded host.
+# Time left before the deadline within which a cancelled call is logged as
+# DEADLINE_EXCEEDED. It covers the request's transit time on a loaded host.
 _DEADLINE_MARGIN_SECONDS = 0.25
 
 
