@@ -43,7 +43,7 @@ class SqliteBackendStore:
         return backend
 
     async def get(self, backend_id: str) -> Backend:
-        row = await self._database.fetch_one(f"SELECT {_COLUMNS} FROM backends WHERE id = ?", (backend_id,))
+        row = await self._database.fetch_by_key(f"SELECT {_COLUMNS} FROM backends WHERE id = ?", (backend_id,))
         if row is None:
             raise NotFoundError("backend", backend_id)
         return _backend_from_row(row)
@@ -90,41 +90,38 @@ class SqliteBackendStore:
         async with self._database.transaction() as connection:
             # A missing backend is reported before an address conflict, so
             # the caller learns the first thing to fix.
-            async with connection.execute("SELECT 1 FROM backends WHERE id = ?", (backend_id,)) as cursor:
-                if await cursor.fetchone() is None:
-                    raise NotFoundError("backend", backend_id)
+            if not await connection.execute_fetchall("SELECT 1 FROM backends WHERE id = ?", (backend_id,)):
+                raise NotFoundError("backend", backend_id)
             if changes.address is not None:
                 await _check_address_free(connection, changes.address, own_id=backend_id)
-            async with connection.execute(
-                f"UPDATE backends SET {assignments} WHERE id = ? RETURNING {_COLUMNS}",
-                (*columns.values(), updated_at, backend_id),
-            ) as cursor:
-                row = await cursor.fetchone()
-        if row is None:
+            rows = list(
+                await connection.execute_fetchall(
+                    f"UPDATE backends SET {assignments} WHERE id = ? RETURNING {_COLUMNS}",
+                    (*columns.values(), updated_at, backend_id),
+                )
+            )
+        if not rows:
             raise RuntimeError("UPDATE ... RETURNING returned no row for a backend found in the same transaction")
-        return _backend_from_row(row)
+        return _backend_from_row(rows[0])
 
     async def delete(self, backend_id: str, deleted_at: int) -> builtins.list[int]:
         async with self._database.transaction() as connection:
             cursor = await connection.execute("DELETE FROM backends WHERE id = ?", (backend_id,))
             if cursor.rowcount == 0:
                 raise NotFoundError("backend", backend_id)
-            async with connection.execute(
+            rows = await connection.execute_fetchall(
                 "UPDATE certificates SET revoked_at = ?, revocation_reason = ? "
                 "WHERE backend_id = ? AND revoked_at IS NULL RETURNING serial_number",
                 (deleted_at, int(RevocationReason.CESSATION_OF_OPERATION), backend_id),
-            ) as revoked:
-                rows = await revoked.fetchall()
+            )
         return [int(row[0]) for row in rows]
 
 
 async def _check_address_free(connection: aiosqlite.Connection, address: str, own_id: str | None) -> None:
-    async with connection.execute("SELECT id FROM backends WHERE address = ?", (address,)) as cursor:
-        row = await cursor.fetchone()
-    if row is not None and row[0] != own_id:
-        raise AlreadyExistsError(
-            f"address {address!r} is already used by backend {row[0]}", existing_id=str(row[0])
-        )
+    # execute_fetchall takes one trip to aiosqlite's thread, a cursor three.
+    for (owner,) in await connection.execute_fetchall("SELECT id FROM backends WHERE address = ?", (address,)):
+        if owner != own_id:
+            raise AlreadyExistsError(f"address {address!r} is already used by backend {owner}", existing_id=str(owner))
 
 
 def _backend_from_row(row: Row) -> Backend:

@@ -34,7 +34,7 @@ class SqliteCertificateStore:
         return record
 
     async def get(self, serial_number: int) -> CertificateRecord:
-        row = await self._database.fetch_one(
+        row = await self._database.fetch_by_key(
             f"SELECT {_COLUMNS} FROM certificates WHERE serial_number = ?", (str(serial_number),)
         )
         if row is None:

@@ -14,7 +14,7 @@ class SqliteInformationStore:
         self._database = database
 
     async def get(self, backend_id: str) -> BackendInformation:
-        row = await self._database.fetch_one(
+        row = await self._database.fetch_by_key(
             "SELECT attestation_policy, attestation_policy_fetched_at, svm_info, svm_info_fetched_at "
             "FROM backend_information WHERE backend_id = ?",
             (backend_id,),

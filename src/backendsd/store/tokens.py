@@ -55,7 +55,7 @@ class SqliteTokenStore:
         return _token_from_row(row)
 
     async def find_active(self, token_hash: str) -> ApiToken | None:
-        row = await self._database.fetch_one(
+        row = await self._database.fetch_by_key(
             f"SELECT {_COLUMNS} FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL", (token_hash,)
         )
         return _token_from_row(row) if row is not None else None
