@@ -70,3 +70,28 @@ async def test_answered_probes_keep_connected(probing_daemon: DaemonProcess) -> 
 
     assert connection.status == pb.CONNECTION_STATUS_CONNECTED
     assert types == [pb.TRANSITION_TYPE_CONNECTED]
+
+
+async def test_late_probe_answer_is_stored_quietly(probing_daemon: DaemonProcess) -> None:
+    """An answer after the probe timed out restores the status and stores the facts, with no unexpected-response line."""
+    async with secure_channel(probing_daemon.api_address, probing_daemon.ca_pem, probing_daemon.admin_token) as channel:
+        backends = backends_pb2_grpc.BackendsStub(channel)
+        identity = await enroll(backends, certs_pb2_grpc.CertsStub(channel))
+        client = ManagerClient(probing_daemon.manager_address, identity)
+        try:
+            probe = await client.read()
+            await wait_for_status(backends, identity.backend_id, pb.CONNECTION_STATUS_UNRESPONSIVE)
+
+            late = manager_pb2.SVMInfo(id=probe.svmInfoReq.id, cpu_num=7)
+            await client.send(manager_pb2.ClientStreamMessage(svm_info=late))
+
+            await wait_for_status(backends, identity.backend_id, pb.CONNECTION_STATUS_CONNECTED)
+            backend = await eventually(
+                lambda: backends.GetBackend(pb.GetBackendRequest(id=identity.backend_id)),
+                lambda found: found.backend.information.svm_info.cpu_num == 7,
+            )
+        finally:
+            await client.close()
+
+    assert backend.backend.information.svm_info.cpu_num == 7
+    assert probing_daemon.events("manager_response_unexpected") == []

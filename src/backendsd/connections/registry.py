@@ -36,6 +36,10 @@ from backendsd.proto.manager import manager_pb2
 
 logger = structlog.get_logger(__name__)
 
+# Health probes are SVMInfoReq messages whose ids start with this. Requests
+# from operators get bare request ids, so the two never mix.
+PROBE_ID_PREFIX = "probe-"
+
 _END_TRANSITIONS = {
     SessionEndKind.DISCONNECTED: (TransitionType.DISCONNECTED, BackendEventType.DISCONNECTED),
     SessionEndKind.STALLED: (TransitionType.DISCONNECTED, BackendEventType.DISCONNECTED),
@@ -207,6 +211,11 @@ class ConnectionRegistry:
         if session.probe_id and message.svm_info.id == session.probe_id:
             session.probe_id = ""
             return
+        if message.svm_info.id.startswith(PROBE_ID_PREFIX):
+            # A response to a probe that already timed out. A busy manager
+            # sends these, and the listeners above have stored its facts.
+            logger.debug("probe_answer_late", backend_id=session.backend_id, probe_id=message.svm_info.id)
+            return
         self.router.resolve_response(session, message)
 
     async def _monitor_forever(self) -> None:
@@ -230,7 +239,7 @@ class ConnectionRegistry:
 
     def _send_probe(self, session: Session, now: float) -> None:
         session.next_probe_at = now + self._probes.interval
-        probe_id = f"probe-{fresh_request_id()}"
+        probe_id = f"{PROBE_ID_PREFIX}{fresh_request_id()}"
         try:
             session.send(manager_pb2.ServerStreamMessage(svmInfoReq=manager_pb2.SVMInfoReq(id=probe_id)))
         except BackendsdError as error:
