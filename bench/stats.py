@@ -6,6 +6,8 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from backendsd.looplag import percentile as nearest_rank
+
 
 @dataclass(frozen=True)
 class Spread:
@@ -28,6 +30,4 @@ class Spread:
 
 def percentile(values: Sequence[float], fraction: float) -> float:
     """Return the nearest-rank percentile of ``values`` (any order, not empty)."""
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(fraction * len(ordered) + 0.5) - 1))
-    return ordered[index]
+    return nearest_rank(sorted(values), fraction)
