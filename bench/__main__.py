@@ -8,6 +8,7 @@ scenario ends or fails.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime
 import json
 import platform
@@ -60,7 +61,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default="", help="comma-separated scenarios to run, such as B1,B5 (default: all)")
     parser.add_argument("--out", type=Path, default=Path("build/bench"), help="directory for results and work files")
     parser.add_argument("--keep-work", action="store_true", help="keep the data directories and logs of the run")
+    parser.add_argument(
+        "--b2-sessions", type=int, metavar="N", help="manager sessions that B2 holds (default: from --sizes)"
+    )
     args = parser.parse_args(argv)
+    if args.b2_sessions is not None and args.b2_sessions < 1:
+        parser.error(f"--b2-sessions must be at least 1, not {args.b2_sessions}")
     # Provisioning uses the daemon's modules, which log through structlog; only problems matter here.
     configure_logging("warning", "console")
 
@@ -72,7 +78,10 @@ def main(argv: list[str] | None = None) -> int:
     work_dir = args.out / "work"
     shutil.rmtree(work_dir, ignore_errors=True)
     work_dir.mkdir(parents=True)
-    ctx = Context(sizes=SIZES[args.sizes], work_dir=work_dir)
+    sizes = SIZES[args.sizes]
+    if args.b2_sessions is not None:
+        sizes = dataclasses.replace(sizes, b2_sessions=args.b2_sessions)
+    ctx = Context(sizes=sizes, work_dir=work_dir)
     started = time.monotonic()
     results: dict[str, Any] = {
         "command": " ".join(["python -m bench", *(argv if argv is not None else sys.argv[1:])]),

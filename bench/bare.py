@@ -6,6 +6,8 @@ request: the least work grpc.aio can do for the same message sizes, over the
 same TLS. ``bidi`` accepts ``manager.ManagerService/Process`` with mutual TLS
 and the daemon's keepalive options and only reads each stream until it ends,
 so it holds streams the way the daemon does minus everything backendsd adds.
+With ``--count-file`` it also counts the messages it reads, as the ceiling
+of log ingestion (B5).
 Each prints ``{"port": N}`` once listening and serves until SIGTERM.
 """
 
@@ -15,11 +17,14 @@ import argparse
 import asyncio
 import json
 import signal
+import sys
 from pathlib import Path
 from typing import Any
 
 import grpc
 
+from backendsd.log import configure_logging
+from backendsd.looplag import LoopLagMonitor
 from backendsd.managers.server import KeepaliveSettings
 
 BACKENDS_SERVICE = "backendsd.v1.Backends"
@@ -37,10 +42,35 @@ def _unary_handler(responses: dict[str, bytes]) -> grpc.GenericRpcHandler:
     )
 
 
-def _bidi_handler() -> grpc.GenericRpcHandler:
+class MessageCount:
+    """Messages received on all streams, written to a file every 50 ms for the harness to read."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.received = 0
+
+    async def write_forever(self) -> None:
+        if self.path is None:
+            return
+        written = -1
+        while True:
+            if self.received != written:
+                written = self.received
+                # Write, then rename, so the harness never reads half a number.
+                partial = self.path.with_suffix(".partial")
+                partial.write_text(str(written))
+                partial.replace(self.path)
+            await asyncio.sleep(0.05)
+
+
+def _bidi_handler(count: MessageCount, streams: list[int]) -> grpc.GenericRpcHandler:
     async def process(requests: Any, context: Any) -> Any:
-        async for _ in requests:
-            pass
+        streams[0] += 1
+        try:
+            async for _ in requests:
+                count.received += 1
+        finally:
+            streams[0] -= 1
         return
         yield b""  # an async generator that never yields: the stream ends when the client ends it
 
@@ -51,6 +81,10 @@ def _bidi_handler() -> grpc.GenericRpcHandler:
 
 async def _serve(args: argparse.Namespace) -> None:
     pki = Path(args.pki_dir)
+    count = MessageCount(Path(args.count_file) if args.count_file else None)
+    # Open streams, in a list so that the handler can change it in place.
+    streams = [0]
+    lag = LoopLagMonitor(report_interval=args.loop_lag_report, sessions=lambda: streams[0])
     key, certificate, ca = (pki / "server.key").read_bytes(), (pki / "server.pem").read_bytes(), (pki / "ca.pem").read_bytes()
     if args.mode == "unary":
         responses = {path.name: path.read_bytes() for path in Path(args.responses_dir).iterdir()}
@@ -60,7 +94,7 @@ async def _serve(args: argparse.Namespace) -> None:
     else:
         keepalive = KeepaliveSettings(interval=args.keepalive_interval, timeout=args.keepalive_timeout)
         server = grpc.aio.server(options=[*keepalive.channel_options(), ("grpc.so_reuseport", 0)])
-        server.add_generic_rpc_handlers((_bidi_handler(),))
+        server.add_generic_rpc_handlers((_bidi_handler(count, streams),))
         credentials = grpc.ssl_server_credentials([(key, certificate)], root_certificates=ca, require_client_auth=True)
     port = server.add_secure_port(f"127.0.0.1:{args.port}", credentials)
     await server.start()
@@ -70,7 +104,13 @@ async def _serve(args: argparse.Namespace) -> None:
     loop = asyncio.get_running_loop()
     for signal_number in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signal_number, stop.set)
+    writer = asyncio.create_task(count.write_forever())
+    if args.loop_lag_report > 0:
+        lag.start()
     await stop.wait()
+    await lag.stop()
+    writer.cancel()
+    await asyncio.gather(writer, return_exceptions=True)
     await server.stop(1.0)
 
 
@@ -83,7 +123,15 @@ def main() -> None:
     parser.add_argument("--mutual", action="store_true", help="unary: require a client certificate")
     parser.add_argument("--keepalive-interval", type=float, default=10.0)
     parser.add_argument("--keepalive-timeout", type=float, default=5.0)
-    asyncio.run(_serve(parser.parse_args()))
+    parser.add_argument(
+        "--loop-lag-report", type=float, default=0.0, metavar="SECONDS",
+        help="bidi: log the event loop's lag as JSON lines every SECONDS, like the daemon's flag (default: off)",
+    )
+    parser.add_argument("--count-file", help="bidi: file that contains the number of messages received so far")
+    args = parser.parse_args()
+    # Lag reports go to standard output, the log the harness reads.
+    configure_logging("info", "json", sys.stdout)
+    asyncio.run(_serve(args))
 
 
 if __name__ == "__main__":

@@ -52,20 +52,49 @@ def run_b5(ctx: Context) -> dict[str, Any]:
         server_cpu.append(server.cores())
         client_cpu.append(client.cores())
         ctx.forget(*sims)
+    pki = daemon.data_dir / "pki"
     ctx.forget(daemon.managed)
 
     ceiling = [_sqlite_ceiling(ctx.fresh_dir("b5-sqlite"), provisioned.backend_ids, total) for _ in range(sizes.repeats)]
+    received = [_grpc_ceiling(ctx, ctx.fresh_dir("b5-grpc"), provisioned.identities, pki, total) for _ in range(sizes.repeats)]
     median_rate = Spread.of(rates).median
     return {
         "sizes": {"managers": sizes.b5_managers, "logs_per_manager": sizes.b5_logs_per_manager, "total": total},
         "stored_per_second": Spread.of(rates).as_dict(),
         "sqlite_executemany_per_second": Spread.of(ceiling).as_dict(),
         "fraction_of_sqlite_limit": Spread.of([rate / Spread.of(ceiling).median for rate in rates]).as_dict(),
+        "grpc_received_per_second": Spread.of(received).as_dict(),
+        "fraction_of_grpc_limit": Spread.of([rate / Spread.of(received).median for rate in rates]).as_dict(),
         "server_cpu_cores": Spread.of(server_cpu).as_dict(),
         "client_cpu_cores": Spread.of(client_cpu).as_dict(),
         "target_per_second": TARGET_PER_SECOND,
         "met": median_rate >= TARGET_PER_SECOND,
     }
+
+
+def _grpc_ceiling(ctx: Context, directory: Path, identities: list[Any], pki: Path, total: int) -> float:
+    """Send the same logs from the same simulators to a bare grpc.aio server that only reads; return messages per second.
+
+    That is the most a Python process with grpc.aio receives on this
+    machine from the same clients, before it stores anything.
+    """
+    count_file = directory / "received.txt"
+    bare, port = ctx.bare_server(directory, "bidi", "--pki-dir", str(pki), "--count-file", str(count_file))
+
+    def received() -> int:
+        return int(count_file.read_text()) if count_file.exists() else 0
+
+    sims = ctx.simulators(
+        directory, identities, f"127.0.0.1:{port}", pki / "ca.pem",
+        "--send-logs", str(ctx.sizes.b5_logs_per_manager), "--send-rate", "0", label="bare-sim",
+    )
+    try:
+        wait_until(lambda: received() > 0, INGEST_TIMEOUT_SECONDS, 0.02)
+        first_seen = time.monotonic()
+        wait_until(lambda: received() >= total, INGEST_TIMEOUT_SECONDS, 0.02)
+        return received() / (time.monotonic() - first_seen)
+    finally:
+        ctx.forget(*sims, bare)
 
 
 def _sqlite_ceiling(directory: Path, backend_ids: list[str], total: int) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import signal
 import statistics
@@ -29,6 +30,15 @@ def _wait_connected(daemon: Daemon, wanted: int, since: int = 0) -> float:
     if not wait_until(lambda: _connected_count(daemon) - since >= wanted, CONNECT_TIMEOUT_SECONDS, 0.25):
         raise RuntimeError(f"only {_connected_count(daemon) - since} of {wanted} sessions connected")
     return time.monotonic() - started
+
+
+def _lag_lines(log_path: Path) -> list[dict[str, Any]]:
+    """Return the loop_lag records that a bare server has written to its log so far."""
+    records = []
+    for line in log_path.read_text().splitlines():
+        if '"loop_lag"' in line:
+            records.append(json.loads(line))
+    return records
 
 
 def _hold(ctx: Context, pids: list[int], client_pids: list[int]) -> dict[str, list[float]]:
@@ -72,14 +82,18 @@ def run_b2(ctx: Context) -> dict[str, Any]:
     ctx.forget(*sims, daemon.managed)
 
     # The bare bidi server holding the same number of streams from the same simulators.
-    bare, bare_port = ctx.bare_server(directory, "bidi", "--pki-dir", str(daemon.data_dir / "pki"))
+    bare, bare_port = ctx.bare_server(
+        directory, "bidi", "--pki-dir", str(daemon.data_dir / "pki"), "--loop-lag-report", f"{lag_interval:g}"
+    )
     time.sleep(SETTLE_SECONDS)
     bare_empty = float(rss_bytes(bare.pid))
     bare_sims = ctx.simulators(directory, provisioned.identities, f"127.0.0.1:{bare_port}", daemon.ca_path,
                                "--reconnect", "--connect-timeout", "60", label="bare-sim")
     wait_until(lambda: _report_connected(directory, "bare-sim", len(bare_sims)) >= sessions, CONNECT_TIMEOUT_SECONDS, 0.5)
     time.sleep(SETTLE_SECONDS)
+    bare_lag_mark = len(_lag_lines(bare.log_path))
     bare_held = _hold(ctx, [bare.pid], [sim.pid for sim in bare_sims])
+    bare_lag = _lag_lines(bare.log_path)[bare_lag_mark:]
     bare_streams = _report_connected(directory, "bare-sim", len(bare_sims))
     ctx.forget(*bare_sims, bare)
 
@@ -103,6 +117,10 @@ def run_b2(ctx: Context) -> dict[str, Any]:
         "client_cpu_cores": Spread.of(held["client_cpu"]).as_dict(),
         "loop_lag_p99_ms": Spread.of(p99s).as_dict() if p99s else None,
         "loop_lag_max_ms": max((record["max_ms"] for record in lag), default=None),
+        "bare_loop_lag_p99_ms": Spread.of([record["p99_ms"] for record in bare_lag]).as_dict() if bare_lag else None,
+        "gc_max_ms": Spread.of([record["gc_max_ms"] for record in lag]).as_dict() if lag else None,
+        "bare_gc_max_ms": Spread.of([record["gc_max_ms"] for record in bare_lag]).as_dict() if bare_lag else None,
+        "gc_full_collections": sum(record["gc_full_collections"] for record in lag),
         "false_disconnects": false_disconnects,
         "targets": {"rss_per_session_kib": 40, "cpu_cores": 0.10, "loop_lag_p99_ms": 20, "false_disconnects": 0},
         "met": {
