@@ -95,7 +95,11 @@ class Session:
     # Health probe bookkeeping, owned by the registry's monitor.
     probe_id: str = ""
     probe_sent_at: int = 0
+    """Wall-clock microseconds, compared with ``last_seen``."""
+
+    probe_deadline: float = 0.0
     next_probe_at: float = 0.0
+    """Both on the monotonic clock, like the monitor's schedule."""
 
     _outbox: collections.deque[_Outbound] = field(default_factory=collections.deque, init=False, repr=False)
     _queued_bytes: int = field(default=0, init=False, repr=False)
