@@ -121,6 +121,15 @@ def test_serve_help_states_units_and_defaults() -> None:
     assert "seconds" in help_text
 
 
+def test_serve_rejects_crl_refresh_past_validity(tmp_path: Path) -> None:
+    """A refresh interval of 7 days or more would let the CRL expire between two refreshes."""
+    result = run_cli("serve", "--data-dir", str(tmp_path), "--crl-refresh-interval", "604800", check=False)
+
+    assert result.returncode == 2
+    assert "--crl-refresh-interval" in result.stderr
+    assert "less than the CRL's validity of 604800 s" in result.stderr
+
+
 def test_serve_rejects_bad_listen_address(tmp_path: Path) -> None:
     result = run_cli("serve", "--data-dir", str(tmp_path), "--api-addr", "localhost", check=False)
 

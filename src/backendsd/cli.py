@@ -26,6 +26,7 @@ from backendsd.clock import datetime_from_us
 from backendsd.config import ListenAddress, ServeConfig
 from backendsd.errors import BackendsdError, StartupError
 from backendsd.log import LOG_FORMATS, LOG_LEVELS, configure_logging
+from backendsd.pki.crl import CRL_VALIDITY
 from backendsd.pki.keys import KeyType
 from backendsd.store.database import Database
 from backendsd.store.tokens import SqliteTokenStore
@@ -231,6 +232,16 @@ def _strictly_positive_seconds(text: str) -> float:
     return value
 
 
+def _crl_refresh_seconds(text: str) -> float:
+    value = _strictly_positive_seconds(text)
+    limit = CRL_VALIDITY.total_seconds()
+    if value >= limit:
+        raise argparse.ArgumentTypeError(
+            f"invalid number of seconds {text!r}: must be less than the CRL's validity of {limit:g} s (7 days)"
+        )
+    return value
+
+
 def _messages_per_second(text: str) -> float:
     try:
         value = float(text)
@@ -315,6 +326,14 @@ def _add_serve_command(commands: Any) -> None:
         default=_env("loop-lag-report", "0"),
         metavar="SECONDS",
         help="log event-loop lag percentiles (loop_lag) every SECONDS, for benchmarks; 0 turns it off "
+        "(default: %(default)s)",
+    )
+    serve.add_argument(
+        "--crl-refresh-interval",
+        type=_crl_refresh_seconds,
+        default=_env("crl-refresh-interval", "86400"),
+        metavar="SECONDS",
+        help="seconds between two re-signings of the CRL (data-dir/pki/crl.pem), which is valid for 7 days "
         "(default: %(default)s)",
     )
     _add_client_cert_options(serve)
@@ -468,6 +487,7 @@ def _run_serve(args: argparse.Namespace) -> int:
         retain_days=args.retain_days,
         retention_interval=args.retention_interval,
         loop_lag_report=args.loop_lag_report,
+        crl_refresh_interval=args.crl_refresh_interval,
     )
     configure_logging(config.log_level, config.log_format)
     asyncio.run(serve(config))

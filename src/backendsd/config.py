@@ -79,6 +79,9 @@ class ServeConfig:
     shutdown_grace: float = 10.0
     """Seconds that running RPCs get to finish after SIGTERM or SIGINT."""
 
+    crl_refresh_interval: float = 86_400.0
+    """Seconds between two re-signings of the CRL; shorter than the CRL's validity of 7 days."""
+
     client_cert_ttl: datetime.timedelta = datetime.timedelta(days=90)
     """Validity of client certificates whose request gives no ttl; default 90 days."""
 

@@ -19,6 +19,7 @@ from backendsd.auth.service import TokenService
 from backendsd.backends.information import InformationService
 from backendsd.backends.model import SvmInfoUpdate
 from backendsd.backends.service import BackendService
+from backendsd.certs.crl_refresh import CrlRefreshTask
 from backendsd.certs.service import CertificateService
 from backendsd.batching import BatchWriter
 from backendsd.computations.model import AgentRecord
@@ -66,6 +67,7 @@ class Daemon:
         # Background writers and tasks, stopped in reverse order after the servers.
         self._writers: list[BatchWriter[AgentRecord] | BatchWriter[SvmInfoUpdate]] = []
         self._retention: RetentionTask | None = None
+        self._crl_refresh: CrlRefreshTask | None = None
         self._management: ManagementServer | None = None
         self._managers: ManagerServer | None = None
         self._http: HttpServer | None = None
@@ -104,6 +106,8 @@ class Daemon:
         )
         # A CRL left by the last run may have expired while the daemon was down.
         await certificates.crl_pem()
+        self._crl_refresh = CrlRefreshTask(refresh=certificates.crl_pem, interval=config.crl_refresh_interval)
+        self._crl_refresh.start()
 
         backend_store = SqliteBackendStore(database)
         backends = BackendService(
@@ -263,6 +267,8 @@ class Daemon:
             await self._registry.stop()
         if self._retention is not None:
             await self._retention.stop()
+        if self._crl_refresh is not None:
+            await self._crl_refresh.stop()
         for writer in reversed(self._writers):
             await writer.stop()
         if self._database is not None:

@@ -21,8 +21,8 @@ from backendsd.pki.authority import CLOCK_SKEW_ALLOWANCE, CertificateAuthority
 CRL_FILE_NAME = "crl.pem"
 
 # How long a relying party may use the CRL before fetching a new one.
-# NOTE: nothing re-signs crl.pem on a timer yet, so after this long without
-# a revocation, a GetCrl call or a restart, the CRL on disk has expired.
+# How long each signed CRL is valid. The daemon re-signs it well before
+# that (serve --crl-refresh-interval, one day by default).
 CRL_VALIDITY = datetime.timedelta(days=7)
 
 # Indexed by RFC 5280 CRLReason code. Code 0 (unspecified) has no entry,
