@@ -168,6 +168,10 @@ def start_daemon(
         f"127.0.0.1:{api_port}",
         "--manager-addr",
         f"127.0.0.1:{manager_port}",
+        # The HTTP API is not measured, but it listens too: on the default
+        # port it would collide with a daemon already running here.
+        "--http-addr",
+        "127.0.0.1:0",
         *flags,
     )
     daemon = Daemon(data_dir=data_dir, managed=spawn("daemon", command, log_path), tail=LogTail(log_path, offset))
