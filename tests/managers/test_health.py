@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -95,3 +97,32 @@ async def test_late_probe_answer_is_stored_quietly(probing_daemon: DaemonProcess
 
     assert backend.backend.information.svm_info.cpu_num == 7
     assert probing_daemon.events("manager_response_unexpected") == []
+
+
+@pytest.fixture
+def patient_daemon(tmp_path: Path) -> Iterator[DaemonProcess]:
+    """A daemon whose probe timeout is much longer than its probe interval."""
+    daemon = start_daemon(tmp_path / "data", "--probe-interval", "0.2", "--probe-timeout", "5")
+    yield daemon
+    daemon.kill()
+
+
+async def test_answered_probe_keeps_interval(patient_daemon: DaemonProcess) -> None:
+    """After an answer, the next probe follows the interval, not the longer timeout of the answered one."""
+    daemon = patient_daemon
+    async with secure_channel(daemon.api_address, daemon.ca_pem, daemon.admin_token) as channel:
+        identity = await enroll(backends_pb2_grpc.BackendsStub(channel), certs_pb2_grpc.CertsStub(channel))
+        client = ManagerClient(daemon.manager_address, identity)
+        try:
+            first = await client.read()
+            await client.send(manager_pb2.ClientStreamMessage(svm_info=manager_pb2.SVMInfo(id=first.svmInfoReq.id)))
+            answered = time.monotonic()
+            second = await asyncio.wait_for(client.read(), timeout=10)
+            gap = time.monotonic() - answered
+        finally:
+            await client.close()
+
+    assert second.WhichOneof("message") == "svmInfoReq"
+    assert second.svmInfoReq.id != first.svmInfoReq.id
+    # With the bug this test guards against, the gap was the 5 s timeout.
+    assert gap < 3

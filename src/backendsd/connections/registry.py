@@ -112,7 +112,7 @@ class ConnectionRegistry:
             # A random first probe spreads the probes of managers that
             # connected together (after a daemon restart, for example) over the interval.
             session.next_probe_at = time.monotonic() + random.uniform(0, self._probes.interval)
-            self._checks.push(session.next_probe_at, session)
+            self._schedule_check(session, session.next_probe_at)
         if previous is not None:
             previous.close(SessionEnd(SessionEndKind.SUPERSEDED, f"superseded by a new connection from {session.peer}"))
 
@@ -222,6 +222,10 @@ class ConnectionRegistry:
             listener(session, message.svm_info)
         if session.probe_id and message.svm_info.id == session.probe_id:
             session.probe_id = ""
+            # The next check waits for this probe's deadline, which comes
+            # after the next probe when the timeout exceeds the interval.
+            if session.next_probe_at < session.next_check_at:
+                self._schedule_check(session, session.next_probe_at)
             return
         if message.svm_info.id.startswith(PROBE_ID_PREFIX):
             # A response to a probe that already timed out. A busy manager
@@ -236,8 +240,9 @@ class ConnectionRegistry:
             now = time.monotonic()
             while due := self._checks.pop_due(now, MAX_CHECKS_PER_BATCH):
                 for session in due:
-                    # Entries of sessions that ended or were superseded are dropped here.
-                    if self._sessions.get(session.backend_id) is session:
+                    # Entries of sessions that ended or were superseded, and
+                    # entries replaced by a later schedule, are dropped here.
+                    if self._sessions.get(session.backend_id) is session and session.next_check_at <= now:
                         self._check_probe(session, now)
                 await asyncio.sleep(0)
             await asyncio.sleep(PASS_INTERVAL_SECONDS)
@@ -255,9 +260,13 @@ class ConnectionRegistry:
             self._send_probe(session, now)
 
         # While a probe is out, the next check is its deadline, because no
-        # probe is sent before the last one got a response or timed out. A
-        # response leaves that entry behind, and it then queues the next probe.
-        self._checks.push(session.probe_deadline if session.probe_id else session.next_probe_at, session)
+        # probe is sent before the last one got a response or timed out.
+        self._schedule_check(session, session.probe_deadline if session.probe_id else session.next_probe_at)
+
+    def _schedule_check(self, session: Session, due: float) -> None:
+        """Make ``due`` the session's only live check; an entry queued earlier is skipped when it comes up."""
+        session.next_check_at = due
+        self._checks.push(due, session)
 
     def _send_probe(self, session: Session, now: float) -> None:
         session.next_probe_at = now + self._probes.interval

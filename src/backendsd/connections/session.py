@@ -99,7 +99,8 @@ class Session:
 
     probe_deadline: float = 0.0
     next_probe_at: float = 0.0
-    """Both on the monotonic clock, like the monitor's schedule."""
+    next_check_at: float = 0.0
+    """These three are on the monotonic clock, like the monitor's schedule."""
 
     _outbox: collections.deque[_Outbound] = field(default_factory=collections.deque, init=False, repr=False)
     _queued_bytes: int = field(default=0, init=False, repr=False)
