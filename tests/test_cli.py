@@ -130,6 +130,16 @@ def test_serve_rejects_crl_refresh_past_validity(tmp_path: Path) -> None:
     assert "less than the CRL's validity of 604800 s" in result.stderr
 
 
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
+def test_serve_rejects_non_finite_seconds(tmp_path: Path, value: str) -> None:
+    # The = form, because argparse takes "-inf" after a space for a flag.
+    result = run_cli("serve", "--data-dir", str(tmp_path), f"--probe-timeout={value}", check=False)
+
+    assert result.returncode == 2
+    assert "--probe-timeout" in result.stderr
+    assert "must be a finite number" in result.stderr
+
+
 def test_serve_rejects_bad_listen_address(tmp_path: Path) -> None:
     result = run_cli("serve", "--data-dir", str(tmp_path), "--api-addr", "localhost", check=False)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import math
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -113,6 +114,10 @@ def positive_seconds(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"invalid number of seconds {text!r}") from None
+    # float() also reads "nan" and "inf". A NaN deadline is never due, so
+    # one NaN probe timeout stopped all probing.
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"invalid number of seconds {text!r}: must be a finite number")
     if value < 0:
         raise argparse.ArgumentTypeError(f"invalid number of seconds {text!r}: must be 0 or more")
     return value
@@ -170,6 +175,8 @@ def messages_per_second(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"invalid rate {text!r}: expected messages per second") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"invalid rate {text!r}: must be a finite number")
     if value < 0:
         raise argparse.ArgumentTypeError(f"invalid rate {text!r}: must be 0 or more")
     return value
