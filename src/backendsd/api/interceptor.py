@@ -37,8 +37,11 @@ Behavior = Callable[..., Any]
 Deserializer = Callable[[bytes], Any]
 
 # Time left before the deadline within which a cancelled call is logged as
-# DEADLINE_EXCEEDED. It covers the request's transit time on a loaded host.
-_DEADLINE_MARGIN_SECONDS = 0.25
+# DEADLINE_EXCEEDED: a tenth of the call's whole deadline, within these
+# bounds. It covers the request's transit time on a loaded host, and the
+# tenth keeps an early cancel of a short call from counting as a deadline.
+_DEADLINE_MARGIN_FRACTION = 0.1
+_DEADLINE_MARGIN_SECONDS = (0.05, 0.25)
 
 
 
@@ -123,7 +126,7 @@ async def _run_guarded(call: _Call, context: grpc.aio.ServicerContext, body: Cal
         except asyncio.CancelledError:
             # grpc.aio cancels the handler when the deadline passes, the
             # client cancels or the server stops; no status can be sent.
-            code = _cancellation_code(context)
+            code = _cancellation_code(context, elapsed=time.perf_counter() - started)
             raise
         except Exception:
             code = grpc.StatusCode.INTERNAL
@@ -138,13 +141,17 @@ def _code_of(context: grpc.aio.ServicerContext, default: grpc.StatusCode) -> grp
     return code if isinstance(code, grpc.StatusCode) else default
 
 
-def _cancellation_code(context: grpc.aio.ServicerContext) -> grpc.StatusCode:
+def _cancellation_code(context: grpc.aio.ServicerContext, *, elapsed: float) -> grpc.StatusCode:
     # The client's deadline timer starts before the request is sent and the
     # server's when the headers arrive, so the client usually fires first
     # and resets the stream while the server still has a little time left.
     # A cancellation that close to the deadline is the deadline.
     remaining = context.time_remaining()
-    if remaining is not None and remaining <= _DEADLINE_MARGIN_SECONDS:
+    if remaining is None:
+        return grpc.StatusCode.CANCELLED
+    lowest, highest = _DEADLINE_MARGIN_SECONDS
+    margin = min(highest, max(lowest, _DEADLINE_MARGIN_FRACTION * (elapsed + remaining)))
+    if remaining <= margin:
         return grpc.StatusCode.DEADLINE_EXCEEDED
     return grpc.StatusCode.CANCELLED
 
