@@ -136,3 +136,36 @@ async def test_send_after_end_fails() -> None:
 
     with pytest.raises(SessionClosedError):
         session.send(probe())
+
+
+async def test_cancel_during_teardown_still_fails_waiters() -> None:
+    """grpc.aio cancels the handler when the manager goes away, possibly while the session tears down.
+
+    The waiting request must still fail at once with UnavailableError
+    instead of waiting out its timeout.
+    """
+    session = Session(backend=BACKEND, peer="p", certificate_serial="1")
+
+    async def slow_to_stop() -> AsyncIterator[manager_pb2.ClientStreamMessage]:
+        try:
+            await asyncio.Event().wait()
+        finally:
+            # A reader that needs a moment to stop holds the teardown at its await.
+            await asyncio.sleep(0.2)
+        yield manager_pb2.ClientStreamMessage()
+
+    async def write(message: manager_pb2.ServerStreamMessage) -> None:
+        return None
+
+    running = asyncio.create_task(session.run(slow_to_stop(), write, lambda s, m: None))
+    await asyncio.sleep(0.01)
+    waiter = asyncio.create_task(session.request([probe("w")], expect=ResponseKind.SVM_INFO, key="w", timeout=30))
+    await asyncio.sleep(0.01)
+
+    session.close(SessionEnd(SessionEndKind.DISCONNECTED, "the manager closed the stream"))
+    await asyncio.sleep(0.05)
+    running.cancel()
+    await asyncio.gather(running, return_exceptions=True)
+
+    with pytest.raises(UnavailableError):
+        await asyncio.wait_for(waiter, timeout=1)

@@ -198,9 +198,12 @@ class Session:
             await self._write_until_closed(write)
         finally:
             reader.cancel()
-            await asyncio.gather(reader, return_exceptions=True)
+            # Waiters fail before the first await here: grpc.aio cancels this
+            # handler when the manager goes away, and a cancel at that await
+            # would skip the rest of the block, leaving them to time out.
             self._fail_unwritten()
             self.pending.fail_all(self._end.reason if self._end else "the stream ended")
+            await asyncio.gather(reader, return_exceptions=True)
         assert self._end is not None  # the writer returns only after an end was set
         return self._end
 
