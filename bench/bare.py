@@ -43,11 +43,12 @@ def _unary_handler(responses: dict[str, bytes]) -> grpc.GenericRpcHandler:
 
 
 class MessageCount:
-    """Messages received on all streams, written to a file every 50 ms for the harness to read."""
+    """Open streams and the messages received on them; the count is written to a file every 50 ms for the harness."""
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self.received = 0
+        self.open_streams = 0
 
     async def write_forever(self) -> None:
         if self.path is None:
@@ -63,14 +64,14 @@ class MessageCount:
             await asyncio.sleep(0.05)
 
 
-def _bidi_handler(count: MessageCount, streams: list[int]) -> grpc.GenericRpcHandler:
+def _bidi_handler(count: MessageCount) -> grpc.GenericRpcHandler:
     async def process(requests: Any, context: Any) -> Any:
-        streams[0] += 1
+        count.open_streams += 1
         try:
             async for _ in requests:
                 count.received += 1
         finally:
-            streams[0] -= 1
+            count.open_streams -= 1
         return
         yield b""  # an async generator that never yields: the stream ends when the client ends it
 
@@ -82,9 +83,7 @@ def _bidi_handler(count: MessageCount, streams: list[int]) -> grpc.GenericRpcHan
 async def _serve(args: argparse.Namespace) -> None:
     pki = Path(args.pki_dir)
     count = MessageCount(Path(args.count_file) if args.count_file else None)
-    # Open streams, in a list so that the handler can change it in place.
-    streams = [0]
-    lag = LoopLagMonitor(report_interval=args.loop_lag_report, sessions=lambda: streams[0])
+    lag = LoopLagMonitor(report_interval=args.loop_lag_report, sessions=lambda: count.open_streams)
     key, certificate, ca = (pki / "server.key").read_bytes(), (pki / "server.pem").read_bytes(), (pki / "ca.pem").read_bytes()
     if args.mode == "unary":
         responses = {path.name: path.read_bytes() for path in Path(args.responses_dir).iterdir()}
@@ -94,7 +93,7 @@ async def _serve(args: argparse.Namespace) -> None:
     else:
         keepalive = KeepaliveSettings(interval=args.keepalive_interval, timeout=args.keepalive_timeout)
         server = grpc.aio.server(options=[*keepalive.channel_options(), ("grpc.so_reuseport", 0)])
-        server.add_generic_rpc_handlers((_bidi_handler(count, streams),))
+        server.add_generic_rpc_handlers((_bidi_handler(count),))
         credentials = grpc.ssl_server_credentials([(key, certificate)], root_certificates=ca, require_client_auth=True)
     port = server.add_secure_port(f"127.0.0.1:{args.port}", credentials)
     await server.start()

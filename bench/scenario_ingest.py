@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -43,12 +44,7 @@ def run_b5(ctx: Context) -> dict[str, Any]:
             "--send-logs", str(sizes.b5_logs_per_manager), "--send-rate", "0", label=f"sim{repeat}",
         )
         server, client = CpuMeter([daemon.pid]).start(), CpuMeter([sim.pid for sim in sims]).start()
-        wait_until(lambda: _stored(database) > before, INGEST_TIMEOUT_SECONDS, 0.02)
-        first_seen = time.monotonic()
-        wait_until(lambda: _stored(database) - before >= total, INGEST_TIMEOUT_SECONDS, 0.05)
-        elapsed = time.monotonic() - first_seen
-        stored = _stored(database) - before
-        rates.append(stored / elapsed)
+        rates.append(_arrival_rate(lambda: _stored(database) - before, total))
         server_cpu.append(server.cores())
         client_cpu.append(client.cores())
         ctx.forget(*sims)
@@ -72,6 +68,14 @@ def run_b5(ctx: Context) -> dict[str, Any]:
     }
 
 
+def _arrival_rate(count: Callable[[], int], total: int) -> float:
+    """Return messages per second from the first that ``count`` sees until it reaches ``total``."""
+    wait_until(lambda: count() > 0, INGEST_TIMEOUT_SECONDS, 0.02)
+    first_seen = time.monotonic()
+    wait_until(lambda: count() >= total, INGEST_TIMEOUT_SECONDS, 0.02)
+    return count() / (time.monotonic() - first_seen)
+
+
 def _grpc_ceiling(ctx: Context, directory: Path, identities: list[Any], pki: Path, total: int) -> float:
     """Send the same logs from the same simulators to a bare grpc.aio server that only reads; return messages per second.
 
@@ -89,10 +93,7 @@ def _grpc_ceiling(ctx: Context, directory: Path, identities: list[Any], pki: Pat
         "--send-logs", str(ctx.sizes.b5_logs_per_manager), "--send-rate", "0", label="bare-sim",
     )
     try:
-        wait_until(lambda: received() > 0, INGEST_TIMEOUT_SECONDS, 0.02)
-        first_seen = time.monotonic()
-        wait_until(lambda: received() >= total, INGEST_TIMEOUT_SECONDS, 0.02)
-        return received() / (time.monotonic() - first_seen)
+        return _arrival_rate(received, total)
     finally:
         ctx.forget(*sims, bare)
 
