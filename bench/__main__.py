@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("build/bench"), help="directory for results and work files")
     parser.add_argument("--keep-work", action="store_true", help="keep the data directories and logs of the run")
     parser.add_argument(
-        "--b2-sessions", type=int, metavar="N", help="manager sessions that B2 holds (default: from --sizes)"
+        "--b2-sessions", type=int, metavar="N", help="manager sessions that B2 keeps open (default: from --sizes)"
     )
     args = parser.parse_args(argv)
     if args.b2_sessions is not None and args.b2_sessions < 1:

@@ -69,7 +69,7 @@ def run_b5(ctx: Context) -> dict[str, Any]:
 
 
 def _arrival_rate(count: Callable[[], int], total: int) -> float:
-    """Return messages per second from the first that ``count`` sees until it reaches ``total``."""
+    """Return messages per second, from the first one that ``count`` reports until it reports ``total``."""
     wait_until(lambda: count() > 0, INGEST_TIMEOUT_SECONDS, 0.02)
     first_seen = time.monotonic()
     wait_until(lambda: count() >= total, INGEST_TIMEOUT_SECONDS, 0.02)

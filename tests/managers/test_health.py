@@ -75,7 +75,7 @@ async def test_answered_probes_keep_connected(probing_daemon: DaemonProcess) -> 
 
 
 async def test_late_probe_answer_is_stored_quietly(probing_daemon: DaemonProcess) -> None:
-    """An answer after the probe timed out restores the status and stores the facts, with no unexpected-response line."""
+    """A response after the probe timed out restores the status and stores the facts, with no unexpected-response line."""
     async with secure_channel(probing_daemon.api_address, probing_daemon.ca_pem, probing_daemon.admin_token) as channel:
         backends = backends_pb2_grpc.BackendsStub(channel)
         identity = await enroll(backends, certs_pb2_grpc.CertsStub(channel))
@@ -108,7 +108,7 @@ def patient_daemon(tmp_path: Path) -> Iterator[DaemonProcess]:
 
 
 async def test_answered_probe_keeps_interval(patient_daemon: DaemonProcess) -> None:
-    """After an answer, the next probe follows the interval, not the longer timeout of the answered one."""
+    """After a response, the next probe follows the interval, not the longer timeout of the probe that got it."""
     daemon = patient_daemon
     async with secure_channel(daemon.api_address, daemon.ca_pem, daemon.admin_token) as channel:
         identity = await enroll(backends_pb2_grpc.BackendsStub(channel), certs_pb2_grpc.CertsStub(channel))

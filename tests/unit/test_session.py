@@ -150,7 +150,7 @@ async def test_cancel_during_teardown_still_fails_waiters() -> None:
         try:
             await asyncio.Event().wait()
         finally:
-            # A reader that needs a moment to stop holds the teardown at its await.
+            # A reader that needs a moment to stop keeps the teardown waiting at its await.
             await asyncio.sleep(0.2)
         yield manager_pb2.ClientStreamMessage()
 

@@ -94,6 +94,8 @@ def add_serve_command(commands: Any) -> None:
 
 def _add_manager_stream_flags(serve: argparse.ArgumentParser) -> None:
     group = serve.add_argument_group("manager stream")
+
+    # Listener and admission.
     group.add_argument(
         "--manager-addr",
         type=listen_address,
@@ -107,6 +109,8 @@ def _add_manager_stream_flags(serve: argparse.ArgumentParser) -> None:
         default=env("verify-peer-address", False),
         help="refuse a manager whose IP address differs from its backend's address, when that is an IP address",
     )
+
+    # Timers.
     seconds = (
         ("keepalive-interval", "10", "seconds between HTTP/2 keepalive pings to each manager"),
         ("keepalive-timeout", "5", "seconds a manager has to acknowledge a ping before it counts as disconnected"),
@@ -122,6 +126,8 @@ def _add_manager_stream_flags(serve: argparse.ArgumentParser) -> None:
             metavar="SECONDS",
             help=f"{description} (default: %(default)s)",
         )
+
+    # Sizes, requests and agent records.
     group.add_argument(
         "--max-message-size",
         type=positive_count,
@@ -172,6 +178,8 @@ def _add_manager_stream_flags(serve: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="seconds between two passes that delete agent logs and events past retention (default: %(default)s)",
     )
+
+    # Limits that protect the daemon.
     group.add_argument(
         "--max-sessions",
         type=positive_count,
