@@ -102,7 +102,7 @@ def run_b2(ctx: Context) -> dict[str, Any]:
     p99s = [record["p99_ms"] for record in lag]
     return {
         "sizes": {"sessions": sessions, "windows": sizes.b2_hold_windows, "window_seconds": sizes.b2_window_seconds,
-                  "simulator_processes": len(sims), "open_file_limit": open_files},
+                  "lag_report_seconds": lag_interval, "simulator_processes": len(sims), "open_file_limit": open_files},
         "connect_seconds": connect_seconds,
         "sessions_held": live,
         "idle_rss_mib": statistics.median(empty["rss"]) / KIB / KIB,
@@ -116,7 +116,8 @@ def run_b2(ctx: Context) -> dict[str, Any]:
         "bare_cpu_cores": Spread.of(bare_held["cpu"]).as_dict(),
         "client_cpu_cores": Spread.of(held["client_cpu"]).as_dict(),
         "loop_lag_p99_ms": Spread.of(p99s).as_dict() if p99s else None,
-        "loop_lag_max_ms": max((record["max_ms"] for record in lag), default=None),
+        "loop_lag_max_ms": Spread.of([record["max_ms"] for record in lag]).as_dict() if lag else None,
+        "bare_loop_lag_max_ms": Spread.of([record["max_ms"] for record in bare_lag]).as_dict() if bare_lag else None,
         "bare_loop_lag_p99_ms": Spread.of([record["p99_ms"] for record in bare_lag]).as_dict() if bare_lag else None,
         "gc_max_ms": Spread.of([record["gc_max_ms"] for record in lag]).as_dict() if lag else None,
         "bare_gc_max_ms": Spread.of([record["gc_max_ms"] for record in bare_lag]).as_dict() if bare_lag else None,

@@ -22,7 +22,9 @@ import structlog
 
 logger = structlog.get_logger(__name__)
 
-SAMPLE_INTERVAL_SECONDS = 0.05
+# A stall delays one sample whatever the interval, so a shorter interval gives
+# a report more samples: at 50 ms a 5 s report's p99 was its maximum.
+SAMPLE_INTERVAL_SECONDS = 0.01
 
 
 class LoopLagMonitor:
