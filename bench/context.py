@@ -108,9 +108,17 @@ class Context:
     def provision(self, directory: Path, *, backends: int, identities: int) -> Provisioned:
         return provision(directory / "data", backends=backends, identities=identities, identities_dir=directory / "identities")
 
-    def daemon(self, directory: Path, *flags: str, manager_port: int = 0, api_port: int = 0) -> Daemon:
+    def daemon(
+        self,
+        directory: Path,
+        *flags: str,
+        manager_port: int = 0,
+        api_port: int = 0,
+        cpus: frozenset[int] | None = None,
+    ) -> Daemon:
         daemon = start_daemon(
-            directory / "data", directory / "daemon.log", *flags, manager_port=manager_port, api_port=api_port
+            directory / "data", directory / "daemon.log", *flags, manager_port=manager_port, api_port=api_port,
+            cpus=cpus,
         )
         self._children.append(daemon.managed)
         return daemon
@@ -124,6 +132,7 @@ class Context:
         *flags: str,
         processes: int | None = None,
         label: str = "sim",
+        cpus: frozenset[int] | None = None,
     ) -> list[ManagedProcess]:
         """Start simulator processes over ``identities``; each writes its report to ``<label>-N.report``."""
         groups = group_identities(identities, processes or self.sizes.simulator_processes, directory / f"{label}-groups")
@@ -133,14 +142,16 @@ class Context:
                 "-m", "backendsd", "manager-sim", "--url", target, "--ca", str(ca), "--identities-dir", str(group),
                 "--log-level", "warning", "--report", str(directory / f"{label}-{index}.report"), *flags,
             )
-            started.append(spawn(f"{label}-{index}", command, directory / f"{label}-{index}.log"))
+            started.append(spawn(f"{label}-{index}", command, directory / f"{label}-{index}.log", cpus))
         self._children.extend(started)
         return started
 
-    def bare_server(self, directory: Path, mode: str, *flags: str) -> tuple[ManagedProcess, int]:
+    def bare_server(
+        self, directory: Path, mode: str, *flags: str, cpus: frozenset[int] | None = None
+    ) -> tuple[ManagedProcess, int]:
         """Start ``bench.bare`` and return it with the port it listens on."""
         log_path = directory / f"bare-{mode}.log"
-        managed = spawn(f"bare-{mode}", python_command("-m", "bench.bare", mode, *flags), log_path)
+        managed = spawn(f"bare-{mode}", python_command("-m", "bench.bare", mode, *flags), log_path, cpus)
         self._children.append(managed)
         port: list[int] = []
 

@@ -102,7 +102,8 @@ class ManagedProcess:
             return self.process.wait(timeout=timeout)
 
 
-def spawn(name: str, command: Sequence[str], log_path: Path) -> ManagedProcess:
+def spawn(name: str, command: Sequence[str], log_path: Path, cpus: frozenset[int] | None = None) -> ManagedProcess:
+    """Start ``command`` with its output in ``log_path``; with ``cpus``, it and all its threads run only on those."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "ab") as log_file:
         process = subprocess.Popen(
@@ -112,6 +113,8 @@ def spawn(name: str, command: Sequence[str], log_path: Path) -> ManagedProcess:
             stdin=subprocess.DEVNULL,
             env=child_environment(),
             cwd=REPO_ROOT,
+            # Set between fork and exec, so every thread the child starts inherits it.
+            preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None,
         )
     return ManagedProcess(name=name, process=process, log_path=log_path)
 
@@ -154,7 +157,12 @@ class Daemon:
 
 
 def start_daemon(
-    data_dir: Path, log_path: Path, *flags: str, manager_port: int = 0, api_port: int = 0
+    data_dir: Path,
+    log_path: Path,
+    *flags: str,
+    manager_port: int = 0,
+    api_port: int = 0,
+    cpus: frozenset[int] | None = None,
 ) -> Daemon:
     """Start ``backendsd serve`` on 127.0.0.1 and wait until both listeners logged their address."""
     offset = log_path.stat().st_size if log_path.exists() else 0
@@ -174,7 +182,7 @@ def start_daemon(
         "127.0.0.1:0",
         *flags,
     )
-    daemon = Daemon(data_dir=data_dir, managed=spawn("daemon", command, log_path), tail=LogTail(log_path, offset))
+    daemon = Daemon(data_dir=data_dir, managed=spawn("daemon", command, log_path, cpus), tail=LogTail(log_path, offset))
     deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         for record in daemon.poll_log():

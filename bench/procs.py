@@ -62,5 +62,14 @@ def raise_open_file_limit(wanted: int) -> int:
     return soft
 
 
+def split_cpus() -> tuple[frozenset[int], frozenset[int]] | None:
+    """Split the CPUs this process may use into a server half and a client half; None with fewer than two."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        return None
+    half = len(cpus) // 2
+    return frozenset(cpus[:half]), frozenset(cpus[half:])
+
+
 def load_average() -> tuple[float, float, float]:
     return os.getloadavg()

@@ -12,7 +12,7 @@ from typing import Any
 
 from bench.context import Context, parse_log_time, report_lines, sleep_until
 from bench.processes import Daemon, ManagedProcess, free_port, python_command, run_json, wait_until
-from bench.procs import CpuMeter, raise_open_file_limit, rss_bytes
+from bench.procs import CpuMeter, raise_open_file_limit, rss_bytes, split_cpus
 from bench.stats import Spread
 
 CONNECT_TIMEOUT_SECONDS = 300.0
@@ -60,7 +60,12 @@ def run_b2(ctx: Context) -> dict[str, Any]:
     directory = ctx.fresh_dir("b2")
     provisioned = ctx.provision(directory, backends=sessions, identities=sessions)
     lag_interval = max(1.0, sizes.b2_window_seconds / 3)
-    daemon = ctx.daemon(directory, "--loop-lag-report", f"{lag_interval:g}")
+    # The server gets half the CPUs and the simulators the other half, as if
+    # the managers ran on other hosts. Sharing both cores, the simulators'
+    # bursts kept the daemon's loop thread waiting for a CPU longer than it ran.
+    cpus = split_cpus()
+    server_cpus, client_cpus = cpus if cpus else (None, None)
+    daemon = ctx.daemon(directory, "--loop-lag-report", f"{lag_interval:g}", cpus=server_cpus)
 
     # The daemon with no session is the baseline of memory and CPU.
     time.sleep(SETTLE_SECONDS)
@@ -68,7 +73,7 @@ def run_b2(ctx: Context) -> dict[str, Any]:
     # Dialling thousands at once takes longer than the simulator's default
     # 10 s connect timeout on 2 cores, so sessions redial until all are in.
     sims = ctx.simulators(directory, provisioned.identities, daemon.manager_address, daemon.ca_path,
-                          "--reconnect", "--connect-timeout", "60")
+                          "--reconnect", "--connect-timeout", "60", cpus=client_cpus)
     connect_started = time.monotonic()
     wait_until(lambda: _live_sessions(daemon) >= sessions, CONNECT_TIMEOUT_SECONDS, 1.0)
     connect_seconds = time.monotonic() - connect_started
@@ -83,12 +88,13 @@ def run_b2(ctx: Context) -> dict[str, Any]:
 
     # The bare bidi server holding the same number of streams from the same simulators.
     bare, bare_port = ctx.bare_server(
-        directory, "bidi", "--pki-dir", str(daemon.data_dir / "pki"), "--loop-lag-report", f"{lag_interval:g}"
+        directory, "bidi", "--pki-dir", str(daemon.data_dir / "pki"), "--loop-lag-report", f"{lag_interval:g}",
+        cpus=server_cpus,
     )
     time.sleep(SETTLE_SECONDS)
     bare_empty = float(rss_bytes(bare.pid))
     bare_sims = ctx.simulators(directory, provisioned.identities, f"127.0.0.1:{bare_port}", daemon.ca_path,
-                               "--reconnect", "--connect-timeout", "60", label="bare-sim")
+                               "--reconnect", "--connect-timeout", "60", label="bare-sim", cpus=client_cpus)
     wait_until(lambda: _report_connected(directory, "bare-sim", len(bare_sims)) >= sessions, CONNECT_TIMEOUT_SECONDS, 0.5)
     time.sleep(SETTLE_SECONDS)
     bare_lag_mark = len(_lag_lines(bare.log_path))
@@ -102,7 +108,9 @@ def run_b2(ctx: Context) -> dict[str, Any]:
     p99s = [record["p99_ms"] for record in lag]
     return {
         "sizes": {"sessions": sessions, "windows": sizes.b2_hold_windows, "window_seconds": sizes.b2_window_seconds,
-                  "lag_report_seconds": lag_interval, "simulator_processes": len(sims), "open_file_limit": open_files},
+                  "lag_report_seconds": lag_interval, "simulator_processes": len(sims), "open_file_limit": open_files,
+                  "server_cpus": sorted(server_cpus) if server_cpus else None,
+                  "client_cpus": sorted(client_cpus) if client_cpus else None},
         "connect_seconds": connect_seconds,
         "sessions_held": live,
         "idle_rss_mib": statistics.median(empty["rss"]) / KIB / KIB,

@@ -25,6 +25,7 @@ from backendsd.batching import BatchWriter
 from backendsd.computations.model import AgentRecord
 from backendsd.computations.retention import RetentionPolicy, RetentionTask
 from backendsd.computations.service import ComputationService
+from backendsd.collector import tune_collector
 from backendsd.config import ListenAddress, ServeConfig
 from backendsd.connections.registry import ConnectionRegistry, ProbeSettings
 from backendsd.connections.router import MessageRouter
@@ -291,6 +292,7 @@ async def serve(config: ServeConfig) -> None:
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signal_number, _request_stop, stop_requested, signal_number)
 
+    tune_collector()
     with DataDirLock(config.data_dir):
         daemon = Daemon(config)
         try:
