@@ -6,6 +6,7 @@ it; nothing is looked up by name.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -103,9 +104,9 @@ class ManagedProcess:
 
 
 def spawn(name: str, command: Sequence[str], log_path: Path, cpus: frozenset[int] | None = None) -> ManagedProcess:
-    """Start ``command`` with its output in ``log_path``; with ``cpus``, it and all its threads run only on those."""
+    """Start ``command`` with its output in ``log_path``, and with ``cpus`` keep it and its threads on those CPUs."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(log_path, "ab") as log_file:
+    with open(log_path, "ab") as log_file, _cpu_affinity(cpus):
         process = subprocess.Popen(
             list(command),
             stdout=log_file,
@@ -113,10 +114,22 @@ def spawn(name: str, command: Sequence[str], log_path: Path, cpus: frozenset[int
             stdin=subprocess.DEVNULL,
             env=child_environment(),
             cwd=REPO_ROOT,
-            # Set between fork and exec, so every thread the child starts inherits it.
-            preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None,
         )
     return ManagedProcess(name=name, process=process, log_path=log_path)
+
+
+@contextlib.contextmanager
+def _cpu_affinity(cpus: frozenset[int] | None) -> Iterator[None]:
+    """Restrict the calling thread to ``cpus`` for the block, so that a process it starts inherits them."""
+    if not cpus:
+        yield
+        return
+    previous = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, cpus)
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, previous)
 
 
 @dataclass

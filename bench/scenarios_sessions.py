@@ -16,6 +16,8 @@ from bench.procs import CpuMeter, raise_open_file_limit, rss_bytes, split_cpus
 from bench.stats import Spread
 
 CONNECT_TIMEOUT_SECONDS = 300.0
+# The session count that B2's memory, CPU and loop-lag targets are stated for.
+B2_TARGET_SESSIONS = 10_000
 SETTLE_SECONDS = 3.0
 KIB = 1024
 
@@ -132,12 +134,24 @@ def run_b2(ctx: Context) -> dict[str, Any]:
         "gc_full_collections": sum(record["gc_full_collections"] for record in lag),
         "false_disconnects": false_disconnects,
         "targets": {"rss_per_session_kib": 40, "cpu_cores": 0.10, "loop_lag_p99_ms": 20, "false_disconnects": 0},
-        "met": {
-            "memory": statistics.median(per_session) <= 40 and live >= sessions,
-            "cpu": max(held["cpu"]) <= 0.10,
-            "lag": bool(p99s) and max(p99s) <= 20,
-            "false_disconnects": false_disconnects == 0,
-        },
+        "met": _b2_met(
+            sessions,
+            memory=statistics.median(per_session) <= 40 and live >= sessions,
+            cpu=max(held["cpu"]) <= 0.10,
+            lag=bool(p99s) and max(p99s) <= 20,
+            false_disconnects=false_disconnects == 0,
+        ),
+    }
+
+
+def _b2_met(sessions: int, *, memory: bool, cpu: bool, lag: bool, false_disconnects: bool) -> dict[str, bool | None]:
+    """Return which B2 targets were met, with None for those stated only for B2_TARGET_SESSIONS sessions."""
+    judged = sessions == B2_TARGET_SESSIONS
+    return {
+        "memory": memory if judged else None,
+        "cpu": cpu if judged else None,
+        "lag": lag if judged else None,
+        "false_disconnects": false_disconnects,
     }
 
 
