@@ -45,8 +45,8 @@ FULL = Sizes(
     b1_concurrency=64,
     b1_seconds=5.0,
     b1_warmup=1.0,
-    # Connecting 10,000 sessions took 46 s with the simulators on their own
-    # CPU, and did not finish on a machine loaded by other work.
+    # Connecting 10,000 sessions took 46 s with the simulators on their own CPU.
+    # On shared CPUs of a machine loaded by other work, it did not finish.
     # `--b2-sessions 2000` gives a quicker run.
     b2_sessions=10_000,
     b2_hold_windows=3,

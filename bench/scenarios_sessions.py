@@ -62,9 +62,8 @@ def run_b2(ctx: Context) -> dict[str, Any]:
     directory = ctx.fresh_dir("b2")
     provisioned = ctx.provision(directory, backends=sessions, identities=sessions)
     lag_interval = max(1.0, sizes.b2_window_seconds / 3)
-    # The server gets half the CPUs and the simulators the other half, as if
-    # the managers ran on other hosts. Sharing both cores, the simulators'
-    # bursts kept the daemon's loop thread waiting for a CPU longer than it ran.
+    # The server and the simulators get separate CPUs, as managers on other hosts
+    # would: on shared CPUs the daemon's loop thread waited for a CPU longer than it ran.
     cpus = split_cpus()
     server_cpus, client_cpus = cpus if cpus else (None, None)
     daemon = ctx.daemon(directory, "--loop-lag-report", f"{lag_interval:g}", cpus=server_cpus)

@@ -22,10 +22,10 @@ from backendsd.backends.service import BackendService
 from backendsd.certs.crl_refresh import CrlRefreshTask
 from backendsd.certs.service import CertificateService
 from backendsd.batching import BatchWriter
+from backendsd.collector import tune_collector
 from backendsd.computations.model import AgentRecord
 from backendsd.computations.retention import RetentionPolicy, RetentionTask
 from backendsd.computations.service import ComputationService
-from backendsd.collector import tune_collector
 from backendsd.config import ListenAddress, ServeConfig
 from backendsd.connections.registry import ConnectionRegistry, ProbeSettings
 from backendsd.connections.router import MessageRouter
