@@ -108,19 +108,24 @@ def listen_address(text: str) -> ListenAddress:
         raise argparse.ArgumentTypeError(str(error)) from error
 
 
-@naming_environment
-def positive_seconds(text: str) -> float:
+def _finite_non_negative(text: str, *, quantity: str, expected: str = "") -> float:
+    """Parse ``text`` as a finite number of 0 or more, naming ``quantity`` in errors (and ``expected`` if unreadable)."""
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid number of seconds {text!r}") from None
+        raise argparse.ArgumentTypeError(f"invalid {quantity} {text!r}{expected}") from None
     # float() also reads "nan" and "inf". A NaN deadline is never due, so
     # one NaN probe timeout stopped all probing.
     if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"invalid number of seconds {text!r}: must be a finite number")
+        raise argparse.ArgumentTypeError(f"invalid {quantity} {text!r}: must be a finite number")
     if value < 0:
-        raise argparse.ArgumentTypeError(f"invalid number of seconds {text!r}: must be 0 or more")
+        raise argparse.ArgumentTypeError(f"invalid {quantity} {text!r}: must be 0 or more")
     return value
+
+
+@naming_environment
+def positive_seconds(text: str) -> float:
+    return _finite_non_negative(text, quantity="number of seconds")
 
 
 @naming_environment
@@ -171,15 +176,7 @@ def crl_refresh_seconds(text: str) -> float:
 
 
 def messages_per_second(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid rate {text!r}: expected messages per second") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"invalid rate {text!r}: must be a finite number")
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"invalid rate {text!r}: must be 0 or more")
-    return value
+    return _finite_non_negative(text, quantity="rate", expected=": expected messages per second")
 
 
 def integer_at_least(minimum: int) -> Callable[[str], int]:
